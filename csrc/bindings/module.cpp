@@ -1,0 +1,19 @@
+// axonal._C: one bind_<family>() per file in this folder.
+#include <pybind11/pybind11.h>
+
+namespace py = pybind11;
+
+namespace axonal {
+void bind_threads(py::module_& m);
+void bind_gemm(py::module_& m);
+void bind_conv(py::module_& m);
+void bind_pool(py::module_& m);
+}  // namespace axonal
+
+PYBIND11_MODULE(_C, m) {
+    m.doc() = "axonal C++ kernels (GEMM, conv2d, pooling); called from axonal.ops, not by users directly";
+    axonal::bind_threads(m);
+    axonal::bind_gemm(m);
+    axonal::bind_conv(m);
+    axonal::bind_pool(m);
+}

@@ -1,0 +1,20 @@
+// GEMM: C = alpha * op(A) * op(B) + beta * C, row-major.
+//   op(A) is M x K: A is M x K (lda >= K) when !transA, K x M (lda >= M) when transA.
+//   op(B) is K x N: B is K x N (ldb >= N) when !transB, N x K (ldb >= K) when transB.
+//   C is M x N with ldc >= N. When beta == 0, C is overwritten (NaNs in C do not leak through).
+// gemm() is the fast path (cache-blocked, multi-threaded); gemm_reference() is the naive
+// triple loop kept beside it to test against.
+#pragma once
+#include <cstdint>
+
+namespace axonal {
+
+template <typename T>
+void gemm(bool transA, bool transB, int64_t M, int64_t N, int64_t K, T alpha, const T* A, int64_t lda,
+          const T* B, int64_t ldb, T beta, T* C, int64_t ldc);
+
+template <typename T>
+void gemm_reference(bool transA, bool transB, int64_t M, int64_t N, int64_t K, T alpha, const T* A,
+                    int64_t lda, const T* B, int64_t ldb, T beta, T* C, int64_t ldc);
+
+}  // namespace axonal

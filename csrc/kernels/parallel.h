@@ -1,0 +1,65 @@
+// The one place that knows about OpenMP. Kernels call these helpers, never omp_* directly,
+// so that a build without OpenMP still compiles (serially) with no #ifdefs elsewhere.
+#pragma once
+#include <cstdint>
+
+#ifdef AXONAL_OPENMP
+#include <omp.h>
+#endif
+
+namespace axonal {
+
+inline int get_num_threads() {
+#ifdef AXONAL_OPENMP
+    return omp_get_max_threads();
+#else
+    return 1;
+#endif
+}
+
+inline void set_num_threads(int n) {
+#ifdef AXONAL_OPENMP
+    omp_set_num_threads(n < 1 ? 1 : n);
+#else
+    (void)n;
+#endif
+}
+
+inline int thread_id() {
+#ifdef AXONAL_OPENMP
+    return omp_get_thread_num();
+#else
+    return 0;
+#endif
+}
+
+// Runs f(begin, end) on contiguous chunks of [0, n), one chunk per thread. Runs inline (no team)
+// when the work is too small to pay for waking threads (n * cost_per_item below ~32k units) or
+// when already inside a parallel region: axonal never nests OpenMP regions.
+template <typename F>
+void parallel_for(int64_t n, int64_t cost_per_item, F f) {
+    if (n <= 0) return;
+#ifdef AXONAL_OPENMP
+    const int64_t min_work = 32768;
+    int nthreads = omp_get_max_threads();
+    if (omp_in_parallel() || nthreads <= 1 || n == 1 || n * cost_per_item < min_work) {
+        f(int64_t(0), n);
+        return;
+    }
+    if (int64_t(nthreads) > n) nthreads = int(n);
+#pragma omp parallel num_threads(nthreads)
+    {
+        int t = omp_get_thread_num();
+        int nt = omp_get_num_threads();
+        int64_t chunk = (n + nt - 1) / nt;
+        int64_t b = int64_t(t) * chunk;
+        int64_t e = b + chunk < n ? b + chunk : n;
+        if (b < e) f(b, e);
+    }
+#else
+    (void)cost_per_item;
+    f(int64_t(0), n);
+#endif
+}
+
+}  // namespace axonal

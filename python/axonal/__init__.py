@@ -1,0 +1,1 @@
+from axonal import _C

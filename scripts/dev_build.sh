@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Developer loop: build axonal._C in ./build and drop it next to the sources, so that
+# `PYTHONPATH=python pytest` runs against the working tree without a reinstall.
+# Users install with `pip install .` instead (see README).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PYTHON:-python3}
+BUILD_DIR=${BUILD_DIR:-build/dev}
+cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release \
+  -DPython_EXECUTABLE="$(command -v "$PY")" -Dpybind11_DIR="$("$PY" -m pybind11 --cmakedir)" >/dev/null
+cmake --build "$BUILD_DIR"
+cp "$BUILD_DIR"/_C*.so python/axonal/
