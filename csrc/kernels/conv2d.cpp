@@ -1,0 +1,288 @@
+// Fast conv2d: im2col + GEMM, one image at a time.
+//
+// For one image the convolution is a matrix product:
+//   col    (C*R*S) x (P*Q)   col[(c,r,s), (p,q)] = inp[c, p*stride_h - pad_h + r*dil_h, q*stride_w - pad_w + s*dil_w]
+//   out_n  K x (P*Q)        = weight (K x C*R*S) @ col
+//   dcol   (C*R*S) x (P*Q)  = weight^T @ dout_n, scattered back onto dinp_n by col2im
+//   dweight K x (C*R*S)    += dout_n @ col^T
+// A 1x1 convolution with stride 1 and no padding has col == inp_n, so it skips im2col/col2im.
+//
+// Threads: with at least as many images as threads, the batch is cut into one fixed chunk per thread;
+// each chunk owns its im2col buffer (and, for dweight, a partial sum reduced afterwards in chunk
+// order), and gemm runs serially inside the region. With fewer images than threads (typically N == 1)
+// the images run one after the other and gemm, im2col and col2im parallelise internally instead.
+// Either way the chunking depends only on N and the thread count, so results are deterministic for a
+// fixed thread count.
+#include "kernels/conv2d.h"
+
+#include <algorithm>
+#include <cstring>
+#include <limits>
+#include <memory>
+
+#include "kernels/gemm.h"
+#include "kernels/parallel.h"
+
+namespace axonal {
+
+int64_t conv2d_output_size(int64_t in, int64_t kernel, int64_t stride, int64_t pad, int64_t dil) {
+    const int64_t big = std::numeric_limits<int64_t>::max() / 4;
+    if (in < 0 || kernel < 1 || stride < 1 || pad < 0 || dil < 1) return 0;
+    if (in > big || pad > big / 4) return 0;
+    // span = dil * (kernel - 1) + 1, the extent of the dilated kernel; overflow means "too large"
+    if (kernel > 1 && dil > (big - 1) / (kernel - 1)) return 0;
+    int64_t span = dil * (kernel - 1) + 1;
+    int64_t padded = in + 2 * pad;
+    if (padded < span) return 0;
+    return (padded - span) / stride + 1;
+}
+
+namespace {
+
+struct Geom {
+    int64_t N, C, H, W, K, R, S, sh, sw, ph, pw, dh, dw, P, Q;
+    int64_t crs() const { return C * R * S; }
+    int64_t pq() const { return P * Q; }
+    int64_t hw() const { return H * W; }
+    // col would be an exact copy of the image: use the image itself.
+    bool pointwise() const { return R == 1 && S == 1 && sh == 1 && sw == 1 && ph == 0 && pw == 0; }
+};
+
+Geom make_geom(int64_t N, int64_t C, int64_t H, int64_t W, int64_t K, int64_t R, int64_t S, int64_t sh, int64_t sw,
+               int64_t ph, int64_t pw, int64_t dh, int64_t dw) {
+    return {N,  C,  H,  W,  K,  R,  S,
+            sh, sw, ph, pw, dh, dw, conv2d_output_size(H, R, sh, ph, dh), conv2d_output_size(W, S, sw, pw, dw)};
+}
+
+// Output positions o in [lo, hi) whose input tap o*stride + off lies inside [0, size).
+void valid_range(int64_t off, int64_t stride, int64_t size, int64_t n_out, int64_t& lo, int64_t& hi) {
+    lo = off >= 0 ? 0 : (-off + stride - 1) / stride;
+    hi = size - 1 - off < 0 ? 0 : (size - 1 - off) / stride + 1;
+    lo = std::min(lo, n_out);
+    hi = std::max(lo, std::min(hi, n_out));
+}
+
+// col (C*R*S x P*Q) <- the taps of one image (C x H x W); padding taps become zero.
+// Parallel over channels when called outside a parallel region; inline inside one.
+template <typename T>
+void im2col(const Geom& g, const T* img, T* col) {
+    const int64_t P = g.P, Q = g.Q;
+    parallel_for(g.C, g.R * g.S * g.pq(), [&](int64_t cb, int64_t ce) {
+        for (int64_t c = cb; c < ce; ++c) {
+            const T* plane = img + c * g.hw();
+            for (int64_t r = 0; r < g.R; ++r) {
+                const int64_t offh = r * g.dh - g.ph;
+                int64_t plo, phi;
+                valid_range(offh, g.sh, g.H, P, plo, phi);
+                for (int64_t s = 0; s < g.S; ++s) {
+                    const int64_t offw = s * g.dw - g.pw;
+                    int64_t qlo, qhi;
+                    valid_range(offw, g.sw, g.W, Q, qlo, qhi);
+                    T* row = col + ((c * g.R + r) * g.S + s) * g.pq();
+                    std::fill(row, row + plo * Q, T(0));
+                    for (int64_t p = plo; p < phi; ++p) {
+                        T* dst = row + p * Q;
+                        const T* src = plane + (p * g.sh + offh) * g.W;
+                        std::fill(dst, dst + qlo, T(0));
+                        if (g.sw == 1) {
+                            if (qhi > qlo) std::memcpy(dst + qlo, src + qlo + offw, sizeof(T) * size_t(qhi - qlo));
+                        } else {
+                            for (int64_t q = qlo; q < qhi; ++q) dst[q] = src[q * g.sw + offw];
+                        }
+                        std::fill(dst + qhi, dst + Q, T(0));
+                    }
+                    std::fill(row + phi * Q, row + P * Q, T(0));
+                }
+            }
+        }
+    });
+}
+
+// img (C x H x W) += col (C*R*S x P*Q) scattered back to the taps it was gathered from; padding taps
+// are dropped. Each channel writes only its own plane, so the channel split needs no synchronisation.
+template <typename T>
+void col2im_add(const Geom& g, const T* col, T* img) {
+    const int64_t Q = g.Q;
+    parallel_for(g.C, g.R * g.S * g.pq(), [&](int64_t cb, int64_t ce) {
+        for (int64_t c = cb; c < ce; ++c) {
+            T* plane = img + c * g.hw();
+            for (int64_t r = 0; r < g.R; ++r) {
+                const int64_t offh = r * g.dh - g.ph;
+                int64_t plo, phi;
+                valid_range(offh, g.sh, g.H, g.P, plo, phi);
+                for (int64_t s = 0; s < g.S; ++s) {
+                    const int64_t offw = s * g.dw - g.pw;
+                    int64_t qlo, qhi;
+                    valid_range(offw, g.sw, g.W, Q, qlo, qhi);
+                    const T* row = col + ((c * g.R + r) * g.S + s) * g.pq();
+                    for (int64_t p = plo; p < phi; ++p) {
+                        const T* src = row + p * Q;
+                        T* dst = plane + (p * g.sh + offh) * g.W;
+                        if (g.sw == 1) {
+                            T* d = dst + offw;
+                            for (int64_t q = qlo; q < qhi; ++q) d[q] += src[q];
+                        } else {
+                            for (int64_t q = qlo; q < qhi; ++q) dst[q * g.sw + offw] += src[q];
+                        }
+                    }
+                }
+            }
+        }
+    });
+}
+
+// The batch split: one fixed chunk of images per thread when there are at least as many images as
+// threads, else a single chunk (then gemm, im2col and col2im parallelise internally instead).
+int64_t chunk_count(int64_t N) {
+    const int64_t nthreads = get_num_threads();
+    return (nthreads > 1 && N >= nthreads) ? nthreads : 1;
+}
+
+// Runs f(chunk, n_begin, n_end) for every chunk of the split; chunks run in parallel when there are
+// several (and enough work), gemm inside then runs serially since regions never nest.
+template <typename F>
+void run_chunks(int64_t N, int64_t nchunks, int64_t cost_per_image, F f) {
+    auto one = [&](int64_t ch) { f(ch, N * ch / nchunks, N * (ch + 1) / nchunks); };
+    if (nchunks == 1) {
+        one(0);
+        return;
+    }
+    parallel_for(nchunks, cost_per_image * (N / nchunks), [&](int64_t b, int64_t e) {
+        for (int64_t ch = b; ch < e; ++ch) one(ch);
+    });
+}
+
+// Uninitialised scratch, allocated before any parallel region (an exception thrown inside one would
+// terminate the process).
+template <typename T>
+std::unique_ptr<T[]> scratch(int64_t n) {
+    return std::unique_ptr<T[]>(new T[size_t(std::max<int64_t>(n, 1))]);
+}
+
+}  // namespace
+
+template <typename T>
+void conv2d_forward(T* out, const T* inp, const T* weight, const T* bias, int64_t N, int64_t C, int64_t H, int64_t W,
+                    int64_t K, int64_t R, int64_t S, int64_t stride_h, int64_t stride_w, int64_t pad_h, int64_t pad_w,
+                    int64_t dil_h, int64_t dil_w) {
+    const Geom g = make_geom(N, C, H, W, K, R, S, stride_h, stride_w, pad_h, pad_w, dil_h, dil_w);
+    const int64_t CRS = g.crs(), PQ = g.pq();
+    const bool pointwise = g.pointwise();
+    const int64_t nchunks = chunk_count(N);
+    const int64_t col_elems = pointwise ? 0 : CRS * PQ;
+    auto ws = scratch<T>(nchunks * col_elems);
+    run_chunks(N, nchunks, K * CRS * PQ, [&](int64_t ch, int64_t nb, int64_t ne) {
+        T* col = ws.get() + ch * col_elems;
+        for (int64_t n = nb; n < ne; ++n) {
+            const T* x = inp + n * C * g.hw();
+            T* o = out + n * K * PQ;
+            const T* B = x;
+            if (!pointwise) {
+                im2col(g, x, col);
+                B = col;
+            }
+            // Bias goes in as the initial value of C, so the gemm's accumulate pass adds the product on top
+            // of it instead of a separate pass over the output afterwards.
+            T beta = T(0);
+            if (bias) {
+                for (int64_t k = 0; k < K; ++k) std::fill(o + k * PQ, o + (k + 1) * PQ, bias[k]);
+                beta = T(1);
+            }
+            gemm<T>(false, false, K, PQ, CRS, T(1), weight, CRS, B, PQ, beta, o, PQ);
+        }
+    });
+}
+
+template <typename T>
+void conv2d_backward_input(T* dinp, const T* dout, const T* weight, int64_t N, int64_t C, int64_t H, int64_t W,
+                           int64_t K, int64_t R, int64_t S, int64_t stride_h, int64_t stride_w, int64_t pad_h,
+                           int64_t pad_w, int64_t dil_h, int64_t dil_w) {
+    const Geom g = make_geom(N, C, H, W, K, R, S, stride_h, stride_w, pad_h, pad_w, dil_h, dil_w);
+    const int64_t CRS = g.crs(), PQ = g.pq();
+    const bool pointwise = g.pointwise();
+    const int64_t nchunks = chunk_count(N);
+    const int64_t col_elems = pointwise ? 0 : CRS * PQ;
+    auto ws = scratch<T>(nchunks * col_elems);
+    run_chunks(N, nchunks, K * CRS * PQ, [&](int64_t ch, int64_t nb, int64_t ne) {
+        T* dcol = ws.get() + ch * col_elems;
+        for (int64_t n = nb; n < ne; ++n) {
+            const T* go = dout + n * K * PQ;
+            T* gi = dinp + n * C * g.hw();
+            if (pointwise) {
+                // dinp_n (C x HW) += weight^T (C x K) @ dout_n (K x HW), straight into the gradient.
+                gemm<T>(true, false, C, PQ, K, T(1), weight, CRS, go, PQ, T(1), gi, PQ);
+            } else {
+                gemm<T>(true, false, CRS, PQ, K, T(1), weight, CRS, go, PQ, T(0), dcol, PQ);
+                col2im_add(g, dcol, gi);
+            }
+        }
+    });
+}
+
+template <typename T>
+void conv2d_backward_weight(T* dweight, T* dbias, const T* dout, const T* inp, int64_t N, int64_t C, int64_t H,
+                            int64_t W, int64_t K, int64_t R, int64_t S, int64_t stride_h, int64_t stride_w,
+                            int64_t pad_h, int64_t pad_w, int64_t dil_h, int64_t dil_w) {
+    const Geom g = make_geom(N, C, H, W, K, R, S, stride_h, stride_w, pad_h, pad_w, dil_h, dil_w);
+    const int64_t CRS = g.crs(), PQ = g.pq(), KCRS = K * CRS;
+    const bool pointwise = g.pointwise();
+    const int64_t nchunks = chunk_count(N);
+    const bool partials = nchunks > 1;
+    const int64_t col_elems = pointwise ? 0 : CRS * PQ;
+    auto cols = scratch<T>(nchunks * col_elems);
+    auto parts = scratch<T>(partials ? nchunks * KCRS : 0);
+    run_chunks(N, nchunks, KCRS * PQ, [&](int64_t ch, int64_t nb, int64_t ne) {
+        T* col = cols.get() + ch * col_elems;
+        T* acc = partials ? parts.get() + ch * KCRS : dweight;
+        T beta = partials ? T(0) : T(1);
+        for (int64_t n = nb; n < ne; ++n) {
+            const T* go = dout + n * K * PQ;
+            const T* x = inp + n * C * g.hw();
+            const T* B = x;
+            if (!pointwise) {
+                im2col(g, x, col);
+                B = col;
+            }
+            // acc (K x CRS) += dout_n (K x PQ) @ col^T (PQ x CRS); the first image of a partial overwrites.
+            gemm<T>(false, true, K, CRS, PQ, T(1), go, PQ, B, PQ, beta, acc, CRS);
+            beta = T(1);
+        }
+    });
+    if (partials) {
+        // Fixed chunk order per element: the same sum every run with this thread count.
+        parallel_for(KCRS, nchunks, [&](int64_t b, int64_t e) {
+            for (int64_t i = b; i < e; ++i) {
+                T v = dweight[i];
+                for (int64_t ch = 0; ch < nchunks; ++ch) v += parts[ch * KCRS + i];
+                dweight[i] = v;
+            }
+        });
+    }
+    if (dbias) {
+        parallel_for(K, N * PQ, [&](int64_t kb, int64_t ke) {
+            for (int64_t k = kb; k < ke; ++k) {
+                double acc = 0.0;
+                for (int64_t n = 0; n < N; ++n) {
+                    const T* go = dout + (n * K + k) * PQ;
+                    for (int64_t i = 0; i < PQ; ++i) acc += double(go[i]);
+                }
+                dbias[k] += T(acc);
+            }
+        });
+    }
+}
+
+#define AXONAL_INSTANTIATE_CONV2D(T)                                                                              \
+    template void conv2d_forward<T>(T*, const T*, const T*, const T*, int64_t, int64_t, int64_t, int64_t, int64_t, \
+                                    int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t);       \
+    template void conv2d_backward_input<T>(T*, const T*, const T*, int64_t, int64_t, int64_t, int64_t, int64_t,    \
+                                           int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t); \
+    template void conv2d_backward_weight<T>(T*, T*, const T*, const T*, int64_t, int64_t, int64_t, int64_t,        \
+                                            int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, \
+                                            int64_t);
+
+AXONAL_INSTANTIATE_CONV2D(float)
+AXONAL_INSTANTIATE_CONV2D(double)
+#undef AXONAL_INSTANTIATE_CONV2D
+
+}  // namespace axonal

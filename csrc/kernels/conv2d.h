@@ -1,0 +1,66 @@
+// 2-D convolution (cross-correlation, as in PyTorch), NCHW, no groups. All arrays dense, C-contiguous.
+//
+//   inp     N x C x H x W
+//   weight  K x C x R x S
+//   bias    K             (nullptr: no bias)
+//   out     N x K x P x Q    P = (H + 2*pad_h - dil_h*(R-1) - 1) / stride_h + 1
+//                            Q = (W + 2*pad_w - dil_w*(S-1) - 1) / stride_w + 1
+//
+//   out[n,k,p,q] = bias[k] + sum_{c,r,s} weight[k,c,r,s] * inp[n, c, p*stride_h - pad_h + r*dil_h,
+//                                                                  q*stride_w - pad_w + s*dil_w]
+//   where taps that fall outside the input read zero.
+//
+// Preconditions (the Python binding checks them): every size >= 1, stride and dilation >= 1,
+// padding >= 0, P and Q >= 1, and all element counts (including the C*R*S x P*Q im2col workspace per
+// thread) fit comfortably in int64.
+//
+// conv2d_forward OVERWRITES out. The backward kernels ACCUMULATE (+=) into dinp, dweight and dbias,
+// so gradients of several uses of one tensor sum naturally; zero them first for a plain gradient.
+//
+// The fast versions im2col one image at a time into a per-thread buffer and call gemm; they allocate
+// workspace (bounded by min(threads, N) im2col buffers, plus per-thread partial dweight buffers in the
+// backward-weight kernel) but never the results. For a fixed thread count they are deterministic.
+// The *_reference versions are naive direct loops kept to test the fast ones against.
+#pragma once
+#include <cstdint>
+
+namespace axonal {
+
+template <typename T>
+void conv2d_forward(T* out, const T* inp, const T* weight, const T* bias, int64_t N, int64_t C, int64_t H,
+                    int64_t W, int64_t K, int64_t R, int64_t S, int64_t stride_h, int64_t stride_w, int64_t pad_h,
+                    int64_t pad_w, int64_t dil_h, int64_t dil_w);
+
+// dinp (N x C x H x W) += d out / d inp, given dout (N x K x P x Q).
+template <typename T>
+void conv2d_backward_input(T* dinp, const T* dout, const T* weight, int64_t N, int64_t C, int64_t H, int64_t W,
+                           int64_t K, int64_t R, int64_t S, int64_t stride_h, int64_t stride_w, int64_t pad_h,
+                           int64_t pad_w, int64_t dil_h, int64_t dil_w);
+
+// dweight (K x C x R x S) += d out / d weight and, when dbias is not nullptr, dbias (K) += sum of dout
+// over n, p, q; given dout (N x K x P x Q) and the forward input inp (N x C x H x W).
+template <typename T>
+void conv2d_backward_weight(T* dweight, T* dbias, const T* dout, const T* inp, int64_t N, int64_t C, int64_t H,
+                            int64_t W, int64_t K, int64_t R, int64_t S, int64_t stride_h, int64_t stride_w,
+                            int64_t pad_h, int64_t pad_w, int64_t dil_h, int64_t dil_w);
+
+template <typename T>
+void conv2d_forward_reference(T* out, const T* inp, const T* weight, const T* bias, int64_t N, int64_t C,
+                              int64_t H, int64_t W, int64_t K, int64_t R, int64_t S, int64_t stride_h,
+                              int64_t stride_w, int64_t pad_h, int64_t pad_w, int64_t dil_h, int64_t dil_w);
+
+template <typename T>
+void conv2d_backward_input_reference(T* dinp, const T* dout, const T* weight, int64_t N, int64_t C, int64_t H,
+                                     int64_t W, int64_t K, int64_t R, int64_t S, int64_t stride_h,
+                                     int64_t stride_w, int64_t pad_h, int64_t pad_w, int64_t dil_h, int64_t dil_w);
+
+template <typename T>
+void conv2d_backward_weight_reference(T* dweight, T* dbias, const T* dout, const T* inp, int64_t N, int64_t C,
+                                      int64_t H, int64_t W, int64_t K, int64_t R, int64_t S, int64_t stride_h,
+                                      int64_t stride_w, int64_t pad_h, int64_t pad_w, int64_t dil_h, int64_t dil_w);
+
+// Output size along one axis, or a value <= 0 when the dilated kernel is larger than the padded input.
+// Safe against overflow for any non-negative sizes (a huge kernel span counts as "too large").
+int64_t conv2d_output_size(int64_t in, int64_t kernel, int64_t stride, int64_t pad, int64_t dil);
+
+}  // namespace axonal
