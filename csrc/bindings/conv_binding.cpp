@@ -107,6 +107,14 @@ Shape4 shape_arg(const std::string& op, const char* name, const py::handle& obj,
     return s;
 }
 
+// Array arguments must already be numpy arrays: silently converting a list (to float64) or a torch tensor
+// would hide dtype mistakes and copies from the caller.
+py::array ndarray_arg(const std::string& op, const char* name, const py::object& obj) {
+    if (!py::isinstance<py::array>(obj))
+        fail_type(op, name, " must be a numpy.ndarray, got ", std::string(py::str(py::type::handle_of(obj).attr("__name__"))));
+    return py::reinterpret_borrow<py::array>(obj);
+}
+
 // dtype, 4-D, C-contiguous, aligned, no zero-sized dimension.
 Shape4 array4(const std::string& op, const char* name, const py::array& a) {
     require_ndim(op, name, a, 4);
@@ -153,11 +161,45 @@ void require_grad_out(const std::string& op, const py::array& grad_out, const Sh
                        shape4_str(expected), " (", context, ", ", geometry_str(g), ")");
 }
 
-py::array zeros(const py::dtype& dt, const Shape4& s) {
-    py::array a(dt, std::vector<py::ssize_t>{py::ssize_t(s.d[0]), py::ssize_t(s.d[1]), py::ssize_t(s.d[2]),
-                                             py::ssize_t(s.d[3])});
-    std::memset(a.mutable_data(), 0, size_t(a.nbytes()));
+// Whether the byte ranges of two arrays intersect (outputs must not alias inputs the kernel reads).
+bool may_share_memory(const py::array& a, const py::array& b) {
+    auto lo_a = reinterpret_cast<std::uintptr_t>(a.data()), lo_b = reinterpret_cast<std::uintptr_t>(b.data());
+    auto hi_a = lo_a + std::uintptr_t(a.nbytes()), hi_b = lo_b + std::uintptr_t(b.nbytes());
+    return lo_a < hi_b && lo_b < hi_a;
+}
+
+// An optional caller-given gradient buffer to accumulate into: same dtype as ref, exact shape, C-contiguous,
+// writeable; None means "allocate zeros". Returned so the caller gets the same array back.
+py::array accumulation_buffer(const std::string& op, const char* name, const py::object& given, const py::array& ref,
+                              const std::vector<py::ssize_t>& shape) {
+    if (given.is_none()) {
+        py::array a(ref.dtype(), shape);
+        std::memset(a.mutable_data(), 0, size_t(a.nbytes()));
+        return a;
+    }
+    if (!py::isinstance<py::array>(given))
+        fail_type(op, name, " must be a numpy.ndarray or None, got ",
+                  std::string(py::str(py::type::handle_of(given).attr("__name__"))));
+    py::array a = py::reinterpret_borrow<py::array>(given);
+    require_same_dtype(op, name, a, "grad_out", ref);
+    bool same = a.ndim() == py::ssize_t(shape.size());
+    for (size_t i = 0; same && i < shape.size(); ++i) same = a.shape(i) == shape[i];
+    if (!same) {
+        std::ostringstream os;
+        os << "(";
+        for (size_t i = 0; i < shape.size(); ++i) os << (i ? ", " : "") << shape[i];
+        os << (shape.size() == 1 ? ",)" : ")");
+        fail_value(op, name, " has shape ", shape_str(a), " but must be ", os.str());
+    }
+    require_c_contiguous(op, name, a);
+    require_writeable(op, name, a);
+    if (reinterpret_cast<std::uintptr_t>(a.data()) % std::uintptr_t(a.itemsize()) != 0)
+        fail_value(op, name, " is not aligned to its element size (shape ", shape_str(a), ")");
     return a;
+}
+
+std::vector<py::ssize_t> dims(const Shape4& s) {
+    return {py::ssize_t(s.d[0]), py::ssize_t(s.d[1]), py::ssize_t(s.d[2]), py::ssize_t(s.d[3])};
 }
 
 // ---- conv2d_forward ---------------------------------------------------------------------------------
@@ -175,9 +217,10 @@ void run_forward(py::array& out, const py::array& x, const py::array& w, const p
            g.pad.h, g.pad.w, g.dil.h, g.dil.w);
 }
 
-py::array conv2d_forward_py(py::array x, py::array w, py::object b, py::object stride, py::object padding,
+py::array conv2d_forward_py(py::object x_obj, py::object w_obj, py::object b, py::object stride, py::object padding,
                             py::object dilation, bool reference) {
     const std::string op = "conv2d";
+    py::array x = ndarray_arg(op, "input", x_obj), w = ndarray_arg(op, "weight", w_obj);
     DType dt = float_dtype(op, "input", x);
     require_same_dtype(op, "weight", w, "input", x);
     Shape4 in = array4(op, "input", x);
@@ -186,8 +229,10 @@ py::array conv2d_forward_py(py::array x, py::array w, py::object b, py::object s
     py::array bias;
     bool has_bias = !b.is_none();
     if (has_bias) {
-        bias = py::array::ensure(b);
-        if (!bias) fail_type(op, "bias must be an array or None, got ", repr_str(b));
+        if (!py::isinstance<py::array>(b))
+            fail_type(op, "bias must be a numpy.ndarray or None, got ",
+                      std::string(py::str(py::type::handle_of(b).attr("__name__"))));
+        bias = py::reinterpret_borrow<py::array>(b);
         float_dtype(op, "bias", bias);
         require_same_dtype(op, "bias", bias, "input", x);
         if (bias.ndim() != 1 || bias.shape(0) != ws.d[0])
@@ -220,9 +265,10 @@ void run_backward_input(py::array& gi, const py::array& go, const py::array& w, 
            g.pad.h, g.pad.w, g.dil.h, g.dil.w);
 }
 
-py::array conv2d_backward_input_py(py::array grad_out, py::array w, py::object input_shape, py::object stride,
-                                   py::object padding, py::object dilation, bool reference) {
+py::array conv2d_backward_input_py(py::object go_obj, py::object w_obj, py::object input_shape, py::object stride,
+                                   py::object padding, py::object dilation, bool reference, py::object grad_input) {
     const std::string op = "conv2d_backward_input";
+    py::array grad_out = ndarray_arg(op, "grad_out", go_obj), w = ndarray_arg(op, "weight", w_obj);
     DType dt = float_dtype(op, "grad_out", grad_out);
     require_same_dtype(op, "weight", w, "grad_out", grad_out);
     Shape4 ws = array4(op, "weight", w);
@@ -232,7 +278,9 @@ py::array conv2d_backward_input_py(py::array grad_out, py::array w, py::object i
     std::string context = "input_shape " + shape4_str(in) + ", weight " + shape_str(w);
     Shape4 os = output_shape(op, in, ws, g, context);
     require_grad_out(op, grad_out, os, context, g);
-    py::array gi = zeros(grad_out.dtype(), in);
+    py::array gi = accumulation_buffer(op, "grad_input", grad_input, grad_out, dims(in));
+    if (may_share_memory(gi, grad_out) || may_share_memory(gi, w))
+        fail_value(op, "grad_input must not overlap grad_out or weight");
     if (dt == DType::F32)
         run_backward_input<float>(gi, grad_out, w, in, ws, g, reference);
     else
@@ -255,9 +303,11 @@ void run_backward_weight(py::array& gw, py::array* gb, const py::array& go, cons
            g.pad.h, g.pad.w, g.dil.h, g.dil.w);
 }
 
-py::tuple conv2d_backward_weight_py(py::array grad_out, py::array x, py::object weight_shape, bool with_bias,
-                                    py::object stride, py::object padding, py::object dilation, bool reference) {
+py::tuple conv2d_backward_weight_py(py::object go_obj, py::object x_obj, py::object weight_shape, bool with_bias,
+                                    py::object stride, py::object padding, py::object dilation, bool reference,
+                                    py::object grad_weight, py::object grad_bias) {
     const std::string op = "conv2d_backward_weight";
+    py::array grad_out = ndarray_arg(op, "grad_out", go_obj), x = ndarray_arg(op, "input", x_obj);
     DType dt = float_dtype(op, "grad_out", grad_out);
     require_same_dtype(op, "input", x, "grad_out", grad_out);
     Shape4 in = array4(op, "input", x);
@@ -269,12 +319,13 @@ py::tuple conv2d_backward_weight_py(py::array grad_out, py::array x, py::object 
     std::string context = "input " + shape_str(x) + ", weight_shape " + shape4_str(ws);
     Shape4 os = output_shape(op, in, ws, g, context);
     require_grad_out(op, grad_out, os, context, g);
-    py::array gw = zeros(grad_out.dtype(), ws);
+    if (!with_bias && !grad_bias.is_none()) fail_value(op, "grad_bias was given but with_bias is False");
+    py::array gw = accumulation_buffer(op, "grad_weight", grad_weight, grad_out, dims(ws));
     py::array gb;
-    if (with_bias) {
-        gb = py::array(grad_out.dtype(), std::vector<py::ssize_t>{py::ssize_t(ws.d[0])});
-        std::memset(gb.mutable_data(), 0, size_t(gb.nbytes()));
-    }
+    if (with_bias) gb = accumulation_buffer(op, "grad_bias", grad_bias, grad_out, {py::ssize_t(ws.d[0])});
+    if (may_share_memory(gw, grad_out) || may_share_memory(gw, x) ||
+        (with_bias && (may_share_memory(gb, grad_out) || may_share_memory(gb, x) || may_share_memory(gb, gw))))
+        fail_value(op, "grad_weight / grad_bias must not overlap each other, grad_out or input");
     if (dt == DType::F32)
         run_backward_weight<float>(gw, with_bias ? &gb : nullptr, grad_out, x, in, ws, g, reference);
     else
@@ -292,14 +343,15 @@ void bind_conv(py::module_& m) {
           "(N, K, P, Q) array. stride, padding, dilation: (height, width). reference=True runs the naive kernel.");
     m.def("conv2d_backward_input", &conv2d_backward_input_py, py::arg("grad_out"), py::arg("w"),
           py::arg("input_shape"), py::arg("stride"), py::arg("padding"), py::arg("dilation"),
-          py::arg("reference") = false,
+          py::arg("reference") = false, py::arg("grad_input") = py::none(),
           "Gradient of conv2d with respect to its input, shape input_shape (N, C, H, W), given grad_out "
-          "(N, K, P, Q) and the weight.");
+          "(N, K, P, Q) and the weight. Accumulates into grad_input when given (else into fresh zeros) and returns it.");
     m.def("conv2d_backward_weight", &conv2d_backward_weight_py, py::arg("grad_out"), py::arg("x"),
           py::arg("weight_shape"), py::arg("with_bias"), py::arg("stride"), py::arg("padding"), py::arg("dilation"),
-          py::arg("reference") = false,
+          py::arg("reference") = false, py::arg("grad_weight") = py::none(), py::arg("grad_bias") = py::none(),
           "Gradients of conv2d with respect to weight (shape weight_shape (K, C, R, S)) and bias (K,), given "
-          "grad_out (N, K, P, Q) and the forward input x; returns (grad_weight, grad_bias or None).");
+          "grad_out (N, K, P, Q) and the forward input x; returns (grad_weight, grad_bias or None). Accumulates into "
+          "grad_weight / grad_bias when given (else into fresh zeros).");
 }
 
 }  // namespace axonal
