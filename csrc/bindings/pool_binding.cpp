@@ -1,10 +1,12 @@
 // Bindings for kernels/pool2d: max_pool2d_forward/backward and avg_pool2d_forward/backward on NCHW arrays.
 // Everything is checked before a kernel runs (including every argmax value handed back to the backward
-// pass, since the kernel scatters through it); results are new C-contiguous arrays.
+// pass, since the kernel scatters through it). Results are new C-contiguous arrays, except that the
+// backward functions accumulate into a caller's grad_input when one is given (the kernels accumulate anyway).
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 
 #include <climits>
+#include <initializer_list>
 #include <cstring>
 #include <sstream>
 #include <string>
@@ -129,6 +131,33 @@ py::array zeros_like_shape(const py::dtype& dt, const int64_t* s) {
     return a;
 }
 
+// grad_input given by the caller: the backward kernels accumulate into it instead of into fresh zeros.
+// It must be exactly what the kernel would have allocated, and must not overlap the arrays it reads.
+py::array accumulate_target(const std::string& op, py::handle obj, const py::array& grad, const int64_t* shape,
+                            std::initializer_list<const py::array*> reads) {
+    if (!py::isinstance<py::array>(obj))
+        fail_type(op, "grad_input must be a numpy.ndarray or None, got ", type_name(obj));
+    py::array gi = py::reinterpret_borrow<py::array>(obj);
+    require_same_dtype(op, "grad_input", gi, "grad_output", grad);
+    require_ndim(op, "grad_input", gi, 4);
+    for (int d = 0; d < 4; ++d)
+        if (gi.shape(d) != shape[d])
+            fail_value(op, "grad_input has shape ", shape_str(gi), " but input_shape is ", shape4_str(shape));
+    require_c_contiguous(op, "grad_input", gi);
+    require_writeable(op, "grad_input", gi);
+    if (!(gi.flags() & py::detail::npy_api::NPY_ARRAY_ALIGNED_))
+        fail_value(op, "grad_input must be aligned in memory (shape ", shape_str(gi), ")");
+    const char* b = static_cast<const char*>(gi.data());
+    const char* e = b + gi.nbytes();
+    for (const py::array* r : reads) {
+        const char* rb = static_cast<const char*>(r->data());
+        if (rb < e && b < rb + r->nbytes())
+            fail_value(op, "grad_input ", shape_str(gi), " overlaps an input array ", shape_str(*r),
+                       " in memory; pass a separate array");
+    }
+    return gi;
+}
+
 // ---------------------------------------------------------------- max
 
 py::tuple max_pool2d_forward_py(py::object x_obj, py::object kernel_size, py::object stride, py::object padding,
@@ -165,7 +194,7 @@ py::tuple max_pool2d_forward_py(py::object x_obj, py::object kernel_size, py::ob
 }
 
 py::array max_pool2d_backward_py(py::object grad_obj, py::object argmax_obj, py::object input_shape,
-                                 bool reference) {
+                                 bool reference, py::object grad_input) {
     const std::string op = "max_pool2d_backward";
     py::array grad;
     DType dt = float_nchw(op, "grad_output", grad_obj, grad);
@@ -193,6 +222,9 @@ py::array max_pool2d_backward_py(py::object grad_obj, py::object argmax_obj, py:
     if (is[0] != go[0] || is[1] != go[1])
         fail_value(op, "batch and channels of grad_output must match input_shape (", what, ")");
 
+    py::array dinp;
+    if (!grad_input.is_none()) dinp = accumulate_target(op, grad_input, grad, is.data(), {&grad, &argmax});
+
     // The kernel writes through argmax, so every index must point inside its input plane.
     const int64_t plane = is[2] * is[3];
     const int32_t* a = static_cast<const int32_t*>(argmax.data());
@@ -210,7 +242,7 @@ py::array max_pool2d_backward_py(py::object grad_obj, py::object argmax_obj, py:
         fail_value(op, "argmax holds ", a[bad], " at flat position ", bad, ", outside the ", is[2], "x", is[3],
                    " input plane (", what, ")");
 
-    py::array dinp = zeros_like_shape(grad.dtype(), is.data());
+    if (grad_input.is_none()) dinp = zeros_like_shape(grad.dtype(), is.data());
     auto run = [&](auto tag) {
         using T = decltype(tag);
         const T* g = cdata_ptr<T>(grad);
@@ -261,7 +293,8 @@ py::array avg_pool2d_forward_py(py::object x_obj, py::object kernel_size, py::ob
 }
 
 py::array avg_pool2d_backward_py(py::object grad_obj, py::object input_shape, py::object kernel_size,
-                                 py::object stride, py::object padding, bool count_include_pad, bool reference) {
+                                 py::object stride, py::object padding, bool count_include_pad, bool reference,
+                                 py::object grad_input) {
     const std::string op = "avg_pool2d_backward";
     py::array grad;
     DType dt = float_nchw(op, "grad_output", grad_obj, grad);
@@ -276,7 +309,8 @@ py::array avg_pool2d_backward_py(py::object grad_obj, py::object input_shape, py
                        shape4_str(is.data()), " with kernel_size ", pair_str(g.k), ", stride ", pair_str(g.s),
                        ", padding ", pair_str(g.p), " gives ", shape4_str(expect));
 
-    py::array dinp = zeros_like_shape(grad.dtype(), is.data());
+    py::array dinp = grad_input.is_none() ? zeros_like_shape(grad.dtype(), is.data())
+                                          : accumulate_target(op, grad_input, grad, is.data(), {&grad});
     auto run = [&](auto tag) {
         using T = decltype(tag);
         const T* go = cdata_ptr<T>(grad);
@@ -304,15 +338,17 @@ void bind_pool(py::module_& m) {
           "Max pooling of an NCHW float array -> (out, argmax int32 flat h*W+w per plane). kernel_size, stride, "
           "padding: (h, w) ints; padding <= kernel_size // 2. reference=True runs the naive kernel.");
     m.def("max_pool2d_backward", &max_pool2d_backward_py, py::arg("grad_out"), py::arg("argmax"),
-          py::arg("input_shape"), py::arg("reference") = false,
+          py::arg("input_shape"), py::arg("reference") = false, py::arg("grad_input") = py::none(),
           "Gradient of max pooling w.r.t. its input, shape input_shape (N, C, H, W), from grad_out and the argmax "
-          "returned by max_pool2d_forward.");
+          "returned by max_pool2d_forward. With grad_input given, accumulates into it and returns it.");
     m.def("avg_pool2d_forward", &avg_pool2d_forward_py, py::arg("x"), py::arg("kernel_size"), py::arg("stride"),
           py::arg("padding"), py::arg("count_include_pad") = true, py::arg("reference") = false,
           "Average pooling of an NCHW float array (torch semantics, ceil_mode=False).");
     m.def("avg_pool2d_backward", &avg_pool2d_backward_py, py::arg("grad_out"), py::arg("input_shape"),
           py::arg("kernel_size"), py::arg("stride"), py::arg("padding"), py::arg("count_include_pad") = true,
-          py::arg("reference") = false, "Gradient of average pooling w.r.t. its input, shape input_shape.");
+          py::arg("reference") = false, py::arg("grad_input") = py::none(),
+          "Gradient of average pooling w.r.t. its input, shape input_shape. With grad_input given, accumulates into "
+          "it and returns it.");
 }
 
 }  // namespace axonal
