@@ -1,0 +1,59 @@
+// 2-D max and average pooling, NCHW, PyTorch semantics (ceil_mode=False, dilation 1).
+//   inp, dinp          : (N, C, H, W)
+//   out, dout, argmax  : (N, C, P, Q), P = pool2d_out_size(H, kh, stride_h, pad_h), Q likewise for W
+//   argmax[n, c, p, q] : flat index h * W + w of the winning cell inside input plane (n, c)
+// Preconditions (the binding checks them; the kernels do not): all sizes >= 1, P >= 1, Q >= 1,
+// 0 <= pad <= kernel / 2 (so every window holds at least one real cell), H * W <= INT32_MAX.
+//
+// Max pooling: padding counts as -inf, so a padded cell never wins. A NaN in a window wins (the last
+// NaN when there are several), and a window of only -inf reports its first real cell, as torch does.
+// Average pooling: count_include_pad=true divides by the number of window cells inside the padded
+// input (torch's default; with ceil_mode=False that is always kh * kw), false by the real cells only.
+//
+// Backward kernels ACCUMULATE into dinp. The *_reference versions are naive serial loops kept to test
+// the fast ones against.
+#pragma once
+#include <cstdint>
+
+namespace axonal {
+
+// floor((size + 2 * pad - kernel) / stride) + 1; 0 means the window does not fit. Written as
+// size - (kernel - 2 * pad) so that huge (but valid, pad <= kernel / 2) values cannot overflow.
+inline int64_t pool2d_out_size(int64_t size, int64_t kernel, int64_t stride, int64_t pad) {
+    int64_t span = size - (kernel - 2 * pad);
+    return span < 0 ? 0 : span / stride + 1;
+}
+
+template <typename T>
+void max_pool2d_forward(T* out, int32_t* argmax, const T* inp, int64_t N, int64_t C, int64_t H, int64_t W,
+                        int64_t kh, int64_t kw, int64_t stride_h, int64_t stride_w, int64_t pad_h, int64_t pad_w);
+template <typename T>
+void max_pool2d_forward_reference(T* out, int32_t* argmax, const T* inp, int64_t N, int64_t C, int64_t H,
+                                  int64_t W, int64_t kh, int64_t kw, int64_t stride_h, int64_t stride_w,
+                                  int64_t pad_h, int64_t pad_w);
+
+// Every argmax value must lie in [0, H * W).
+template <typename T>
+void max_pool2d_backward(T* dinp, const T* dout, const int32_t* argmax, int64_t N, int64_t C, int64_t H, int64_t W,
+                         int64_t P, int64_t Q);
+template <typename T>
+void max_pool2d_backward_reference(T* dinp, const T* dout, const int32_t* argmax, int64_t N, int64_t C, int64_t H,
+                                   int64_t W, int64_t P, int64_t Q);
+
+template <typename T>
+void avg_pool2d_forward(T* out, const T* inp, int64_t N, int64_t C, int64_t H, int64_t W, int64_t kh, int64_t kw,
+                        int64_t stride_h, int64_t stride_w, int64_t pad_h, int64_t pad_w, bool count_include_pad);
+template <typename T>
+void avg_pool2d_forward_reference(T* out, const T* inp, int64_t N, int64_t C, int64_t H, int64_t W, int64_t kh,
+                                  int64_t kw, int64_t stride_h, int64_t stride_w, int64_t pad_h, int64_t pad_w,
+                                  bool count_include_pad);
+
+template <typename T>
+void avg_pool2d_backward(T* dinp, const T* dout, int64_t N, int64_t C, int64_t H, int64_t W, int64_t kh, int64_t kw,
+                         int64_t stride_h, int64_t stride_w, int64_t pad_h, int64_t pad_w, bool count_include_pad);
+template <typename T>
+void avg_pool2d_backward_reference(T* dinp, const T* dout, int64_t N, int64_t C, int64_t H, int64_t W, int64_t kh,
+                                   int64_t kw, int64_t stride_h, int64_t stride_w, int64_t pad_h, int64_t pad_w,
+                                   bool count_include_pad);
+
+}  // namespace axonal
