@@ -1,0 +1,208 @@
+"""Elementwise arithmetic and math with NumPy broadcasting (the engine un-broadcasts gradients)."""
+import numpy as np
+
+from ..autograd.function import Function
+
+
+class Add(Function):
+    @staticmethod
+    def forward(ctx, a, b):
+        return np.add(a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g, g
+
+
+class Sub(Function):
+    @staticmethod
+    def forward(ctx, a, b):
+        return np.subtract(a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g, -g if ctx.needs_input_grad[1] else None
+
+
+class Mul(Function):
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return np.multiply(a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved
+        ga = g * b if ctx.needs_input_grad[0] else None
+        gb = g * a if ctx.needs_input_grad[1] else None
+        return ga, gb
+
+
+class Div(Function):
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return np.true_divide(a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved
+        ga = g / b if ctx.needs_input_grad[0] else None
+        gb = -g * a / (b * b) if ctx.needs_input_grad[1] else None
+        return ga, gb
+
+
+class Pow(Function):
+    @staticmethod
+    def forward(ctx, a, p):
+        out = np.power(a, p)
+        ctx.save_for_backward(a, p, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        a, p, out = ctx.saved
+        ga = g * p * np.power(a, p - 1) if ctx.needs_input_grad[0] else None
+        gp = None
+        if ctx.needs_input_grad[1]:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                gp = g * out * np.where(a > 0, np.log(np.where(a > 0, a, 1)), 0)
+        return ga, gp
+
+
+class Neg(Function):
+    @staticmethod
+    def forward(ctx, a):
+        return np.negative(a)
+
+    @staticmethod
+    def backward(ctx, g):
+        return -g
+
+
+class Exp(Function):
+    @staticmethod
+    def forward(ctx, a):
+        out = np.exp(a)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * ctx.saved[0]
+
+
+class Log(Function):
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return np.log(a)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g / ctx.saved[0]
+
+
+class Sqrt(Function):
+    @staticmethod
+    def forward(ctx, a):
+        out = np.sqrt(a)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        return g / (2 * ctx.saved[0])
+
+
+class Abs(Function):
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return np.abs(a)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * np.sign(ctx.saved[0])
+
+
+class Clamp(Function):
+    @staticmethod
+    def forward(ctx, a, lo, hi):
+        out = np.clip(a, lo, hi)
+        # Gradient flows where the input was inside the range (boundaries included, as in torch).
+        mask = np.ones(a.shape, dtype=bool)
+        if lo is not None:
+            mask &= a >= lo
+        if hi is not None:
+            mask &= a <= hi
+        ctx.save_for_backward(mask)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * ctx.saved[0], None, None
+
+
+class Where(Function):
+    @staticmethod
+    def forward(ctx, cond, a, b):
+        cond = np.asarray(cond, dtype=bool)
+        ctx.save_for_backward(cond)
+        return np.where(cond, a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        (cond,) = ctx.saved
+        ga = np.where(cond, g, 0) if ctx.needs_input_grad[1] else None
+        gb = np.where(cond, 0, g) if ctx.needs_input_grad[2] else None
+        return None, ga, gb
+
+
+class Cast(Function):
+    @staticmethod
+    def forward(ctx, a, dtype):
+        ctx.in_dtype = a.dtype
+        return a.astype(dtype)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g.astype(ctx.in_dtype), None
+
+
+class Clone(Function):
+    @staticmethod
+    def forward(ctx, a):
+        return np.array(a, copy=True)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g
+
+
+def _check_clamp_args(a, lo, hi):
+    if lo is None and hi is None:
+        raise ValueError(f"[clamp] at least one of min and max must be given (input {a.shape})")
+
+
+def add(a, b): return Add.apply(a, b)
+def sub(a, b): return Sub.apply(a, b)
+def mul(a, b): return Mul.apply(a, b)
+def div(a, b): return Div.apply(a, b)
+def pow(a, p): return Pow.apply(a, p)  # noqa: A001
+def neg(a): return Neg.apply(a)
+def exp(a): return Exp.apply(a)
+def log(a): return Log.apply(a)
+def sqrt(a): return Sqrt.apply(a)
+def abs(a): return Abs.apply(a)  # noqa: A001
+def cast(a, dtype): return Cast.apply(a, dtype)
+def clone(a): return Clone.apply(a)
+
+
+def clamp(a, min=None, max=None):  # noqa: A002 - torch's argument names
+    _check_clamp_args(a, min, max)
+    return Clamp.apply(a, min, max)
+
+
+def where(cond, a, b):
+    return Where.apply(cond, a, b)

@@ -1,0 +1,157 @@
+"""Reductions over all elements or over dims, torch-style (``dim`` may be an int or a tuple)."""
+import builtins
+from collections import namedtuple
+
+import numpy as np
+
+from ..autograd.function import Function
+
+MaxMin = namedtuple("MaxMin", ["values", "indices"])
+
+
+def _axes(dim, ndim, op):
+    if dim is None:
+        return None
+    dims = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim)
+    out = []
+    n = builtins.max(ndim, 1)
+    for d in dims:
+        if not -n <= d < n:
+            raise IndexError(f"[{op}] dim {d} is out of range for a tensor with {ndim} dims")
+        out.append(d % n)
+    return tuple(out)
+
+
+def _expand_back(g, shape, axes, keepdim):
+    """Re-insert reduced axes into g so that it broadcasts against the input of ``shape``."""
+    if axes is None:
+        return np.broadcast_to(np.reshape(g, (1,) * len(shape)), shape)
+    if not keepdim:
+        g = np.expand_dims(g, axes)
+    return np.broadcast_to(g, shape)
+
+
+class Sum(Function):
+    @staticmethod
+    def forward(ctx, a, axes, keepdim):
+        ctx.shape, ctx.axes, ctx.keepdim = a.shape, axes, keepdim
+        return np.sum(a, axis=axes, keepdims=keepdim)
+
+    @staticmethod
+    def backward(ctx, g):
+        return _expand_back(g, ctx.shape, ctx.axes, ctx.keepdim), None, None
+
+
+class Mean(Function):
+    @staticmethod
+    def forward(ctx, a, axes, keepdim):
+        ctx.shape, ctx.axes, ctx.keepdim = a.shape, axes, keepdim
+        ctx.count = a.size if axes is None else int(np.prod([a.shape[d] for d in axes]))
+        return np.mean(a, axis=axes, keepdims=keepdim)
+
+    @staticmethod
+    def backward(ctx, g):
+        return _expand_back(g / ctx.count, ctx.shape, ctx.axes, ctx.keepdim), None, None
+
+
+class Var(Function):
+    @staticmethod
+    def forward(ctx, a, axes, keepdim, correction):
+        mean = np.mean(a, axis=axes, keepdims=True)
+        centered = a - mean
+        count = a.size if axes is None else int(np.prod([a.shape[d] for d in axes]))
+        ctx.save_for_backward(centered)
+        ctx.shape, ctx.axes, ctx.keepdim, ctx.denom = a.shape, axes, keepdim, max(count - correction, 0)
+        return np.sum(centered * centered, axis=axes, keepdims=keepdim) / ctx.denom
+
+    @staticmethod
+    def backward(ctx, g):
+        (centered,) = ctx.saved
+        g = _expand_back(g, ctx.shape, ctx.axes, ctx.keepdim)
+        return g * (2.0 / ctx.denom) * centered, None, None, None
+
+
+class Extremum(Function):
+    """max/min over all elements or one dim. The gradient goes to the selected element; over all
+    elements, ties share it evenly (torch's rule for a full max/min)."""
+
+    @staticmethod
+    def forward(ctx, a, axis, keepdim, is_max):
+        if axis is None:
+            out = a.max() if is_max else a.min()
+            mask = a == out
+            ctx.save_for_backward(mask / mask.sum())
+            return np.asarray(out)
+        idx = np.argmax(a, axis=axis) if is_max else np.argmin(a, axis=axis)
+        idx_k = np.expand_dims(idx, axis)
+        out = np.take_along_axis(a, idx_k, axis=axis)
+        ctx.save_for_backward(idx_k)
+        ctx.shape, ctx.axis, ctx.keepdim = a.shape, axis, keepdim
+        ctx.indices = idx_k if keepdim else idx
+        return out if keepdim else np.squeeze(out, axis)
+
+    @staticmethod
+    def backward(ctx, g):
+        if not hasattr(ctx, "axis"):
+            return g * ctx.saved[0], None, None, None
+        (idx_k,) = ctx.saved
+        grad = np.zeros(ctx.shape, dtype=g.dtype)
+        gk = g if ctx.keepdim else np.expand_dims(g, ctx.axis)
+        np.put_along_axis(grad, idx_k, gk, axis=ctx.axis)
+        return grad, None, None, None
+
+
+def sum(a, dim=None, keepdim=False):  # noqa: A001
+    return Sum.apply(a, _axes(dim, a.ndim, "sum"), keepdim)
+
+
+def mean(a, dim=None, keepdim=False):
+    if not np.issubdtype(a.dtype, np.floating):
+        raise TypeError(f"[mean] needs a floating point tensor, got {a.dtype} with shape {a.shape}")
+    return Mean.apply(a, _axes(dim, a.ndim, "mean"), keepdim)
+
+
+def var(a, dim=None, keepdim=False, unbiased=True):
+    return Var.apply(a, _axes(dim, a.ndim, "var"), keepdim, 1 if unbiased else 0)
+
+
+def _extremum(a, dim, keepdim, is_max):
+    from ..tensor import Tensor
+
+    op = "max" if is_max else "min"
+    if a.numel() == 0:
+        raise ValueError(f"[{op}] cannot reduce an empty tensor of shape {a.shape}")
+    if dim is None:
+        return Extremum.apply(a, None, False, is_max)
+    (axis,) = _axes(dim, a.ndim, op)
+    values = Extremum.apply(a, axis, keepdim, is_max)
+    raw = np.argmax(a.data, axis=axis) if is_max else np.argmin(a.data, axis=axis)
+    indices = Tensor._wrap((np.expand_dims(raw, axis) if keepdim else raw).astype(np.int64))
+    return MaxMin(values, indices)
+
+
+def max(a, dim=None, keepdim=False):  # noqa: A001
+    return _extremum(a, dim, keepdim, True)
+
+
+def min(a, dim=None, keepdim=False):  # noqa: A001
+    return _extremum(a, dim, keepdim, False)
+
+
+def _arg(a, dim, keepdim, fn, op):
+    from ..tensor import Tensor
+
+    if a.numel() == 0:
+        raise ValueError(f"[{op}] cannot reduce an empty tensor of shape {a.shape}")
+    if dim is None:
+        return Tensor._wrap(np.asarray(fn(a.data), dtype=np.int64))
+    (axis,) = _axes(dim, a.ndim, op)
+    return Tensor._wrap(fn(a.data, axis=axis, keepdims=keepdim).astype(np.int64))
+
+
+def argmax(a, dim=None, keepdim=False):
+    return _arg(a, dim, keepdim, np.argmax, "argmax")
+
+
+def argmin(a, dim=None, keepdim=False):
+    return _arg(a, dim, keepdim, np.argmin, "argmin")

@@ -1,0 +1,184 @@
+"""Ops that move elements around without arithmetic: reshape, transpose, indexing, cat, stack."""
+import numpy as np
+
+from ..autograd.function import Function
+
+
+def _check_dim(dim, ndim, op, extra=0):
+    n = ndim + extra
+    if not -max(n, 1) <= dim < max(n, 1):
+        raise IndexError(f"[{op}] dim {dim} is out of range for a tensor with {ndim} dims")
+    return dim % max(n, 1)
+
+
+class Reshape(Function):
+    @staticmethod
+    def forward(ctx, a, shape):
+        ctx.shape = a.shape
+        try:
+            return np.reshape(a, shape)
+        except ValueError:
+            raise ValueError(f"[reshape] cannot reshape a tensor of shape {a.shape} ({a.size} elements) into {shape}") from None
+
+    @staticmethod
+    def backward(ctx, g):
+        return np.reshape(g, ctx.shape), None
+
+
+class Permute(Function):
+    @staticmethod
+    def forward(ctx, a, dims):
+        ctx.inverse = tuple(np.argsort(dims))
+        return np.transpose(a, dims)
+
+    @staticmethod
+    def backward(ctx, g):
+        return np.transpose(g, ctx.inverse), None
+
+
+class Expand(Function):
+    @staticmethod
+    def forward(ctx, a, shape):
+        try:
+            return np.broadcast_to(a, shape)
+        except ValueError:
+            raise ValueError(f"[expand] cannot expand shape {a.shape} to {shape}") from None
+
+    @staticmethod
+    def backward(ctx, g):
+        return g, None  # the engine sums over the broadcast axes
+
+
+class Index(Function):
+    @staticmethod
+    def forward(ctx, a, key):
+        ctx.shape, ctx.key = a.shape, key
+        try:
+            return a[key]
+        except IndexError as e:
+            raise IndexError(f"[index] {e} (tensor shape {a.shape})") from None
+
+    @staticmethod
+    def backward(ctx, g):
+        grad = np.zeros(ctx.shape, dtype=g.dtype)
+        if _is_basic(ctx.key):
+            grad[ctx.key] = g
+        else:
+            # Integer-array indices may repeat: add.at sums the repeats instead of keeping the last.
+            np.add.at(grad, ctx.key, g)
+        return grad, None
+
+
+def _is_basic(key):
+    parts = key if isinstance(key, tuple) else (key,)
+    return all(p is None or p is Ellipsis or isinstance(p, (int, np.integer, slice)) for p in parts)
+
+
+class Cat(Function):
+    @staticmethod
+    def forward(ctx, axis, *arrays):
+        ctx.axis = axis
+        ctx.splits = np.cumsum([a.shape[axis] for a in arrays])[:-1]
+        return np.concatenate(arrays, axis=axis)
+
+    @staticmethod
+    def backward(ctx, g):
+        return (None, *np.split(g, ctx.splits, axis=ctx.axis))
+
+
+class Stack(Function):
+    @staticmethod
+    def forward(ctx, axis, *arrays):
+        ctx.axis = axis
+        return np.stack(arrays, axis=axis)
+
+    @staticmethod
+    def backward(ctx, g):
+        n = g.shape[ctx.axis]
+        return (None, *(np.take(g, i, axis=ctx.axis) for i in range(n)))
+
+
+def reshape(a, shape):
+    return Reshape.apply(a, tuple(int(s) for s in shape))
+
+
+def flatten(a, start_dim=0, end_dim=-1):
+    if a.ndim == 0:
+        return reshape(a, (1,))
+    start = _check_dim(start_dim, a.ndim, "flatten")
+    end = _check_dim(end_dim, a.ndim, "flatten")
+    if start > end:
+        raise ValueError(f"[flatten] start_dim {start_dim} comes after end_dim {end_dim} (shape {a.shape})")
+    shape = a.shape[:start] + (int(np.prod(a.shape[start:end + 1])),) + a.shape[end + 1:]
+    return reshape(a, shape)
+
+
+def permute(a, dims):
+    dims = tuple(_check_dim(d, a.ndim, "permute") for d in dims)
+    if sorted(dims) != list(range(a.ndim)):
+        raise ValueError(f"[permute] dims {dims} are not a permutation of the {a.ndim} dims of shape {a.shape}")
+    return Permute.apply(a, dims)
+
+
+def transpose(a, dim0, dim1):
+    d0, d1 = _check_dim(dim0, a.ndim, "transpose"), _check_dim(dim1, a.ndim, "transpose")
+    dims = list(range(a.ndim))
+    dims[d0], dims[d1] = dims[d1], dims[d0]
+    return Permute.apply(a, tuple(dims))
+
+
+def squeeze(a, dim=None):
+    if dim is None:
+        shape = tuple(s for s in a.shape if s != 1)
+    else:
+        d = _check_dim(dim, a.ndim, "squeeze")
+        shape = a.shape if a.shape[d] != 1 else a.shape[:d] + a.shape[d + 1:]
+    return reshape(a, shape)
+
+
+def unsqueeze(a, dim):
+    d = _check_dim(dim, a.ndim, "unsqueeze", extra=1)
+    return reshape(a, a.shape[:d] + (1,) + a.shape[d:])
+
+
+def expand(a, shape):
+    # -1 keeps the existing size, as in torch.
+    lead = len(shape) - a.ndim
+    shape = tuple(a.shape[i - lead] if s == -1 else s for i, s in enumerate(shape))
+    return Expand.apply(a, shape)
+
+
+def index(a, key):
+    from ..tensor import _index_key
+
+    return Index.apply(a, _index_key(key))
+
+
+def _as_tensors(tensors, op):
+    from ..tensor import Tensor
+
+    tensors = [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]
+    if not tensors:
+        raise ValueError(f"[{op}] expects a non-empty sequence of tensors")
+    return tensors
+
+
+def cat(tensors, dim=0):
+    tensors = _as_tensors(tensors, "cat")
+    axis = _check_dim(dim, tensors[0].ndim, "cat")
+    for t in tensors[1:]:
+        if t.ndim != tensors[0].ndim or any(
+            s != s0 for i, (s, s0) in enumerate(zip(t.shape, tensors[0].shape)) if i != axis
+        ):
+            shapes = ", ".join(str(x.shape) for x in tensors)
+            raise ValueError(f"[cat] shapes must match except in dim {dim}: {shapes}")
+    return Cat.apply(axis, *tensors)
+
+
+def stack(tensors, dim=0):
+    tensors = _as_tensors(tensors, "stack")
+    if any(t.shape != tensors[0].shape for t in tensors):
+        shapes = ", ".join(str(x.shape) for x in tensors)
+        raise ValueError(f"[stack] all tensors must have the same shape: {shapes}")
+    axis = _check_dim(dim, tensors[0].ndim, "stack", extra=1)
+    return Stack.apply(axis, *tensors)

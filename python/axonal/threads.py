@@ -1,0 +1,13 @@
+"""Thread count of the C++ kernels (OpenMP). OMP_NUM_THREADS is respected at start-up."""
+from . import _C
+
+
+def get_num_threads():
+    return _C.get_num_threads()
+
+
+def set_num_threads(n):
+    """Use ``n`` threads in the kernels from now on (n >= 1)."""
+    if not isinstance(n, int) or isinstance(n, bool):
+        raise TypeError(f"[set_num_threads] n must be an int, got {type(n).__name__}")
+    _C.set_num_threads(n)
