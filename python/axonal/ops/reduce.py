@@ -61,7 +61,7 @@ class Var(Function):
         centered = a - mean
         count = a.size if axes is None else int(np.prod([a.shape[d] for d in axes]))
         ctx.save_for_backward(centered)
-        ctx.shape, ctx.axes, ctx.keepdim, ctx.denom = a.shape, axes, keepdim, max(count - correction, 0)
+        ctx.shape, ctx.axes, ctx.keepdim, ctx.denom = a.shape, axes, keepdim, builtins.max(count - correction, 0)
         return np.sum(centered * centered, axis=axes, keepdims=keepdim) / ctx.denom
 
     @staticmethod
