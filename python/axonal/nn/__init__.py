@@ -1,4 +1,18 @@
-"""Neural-network building blocks."""
-from . import functional
+"""Neural-network building blocks: Module, layers, losses, init and the functional forms."""
+from . import functional, init
+from .batchnorm import BatchNorm1d, BatchNorm2d
+from .layers import Conv2d, Linear
+from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss
+from .module import Module
+from .parameter import Parameter
+from .simple import (
+    AvgPool2d, Dropout, Flatten, Identity, LeakyReLU, LogSoftmax, MaxPool2d, ReLU, Sequential, Sigmoid, Softmax,
+    Step, Tanh,
+)
 
-__all__ = ["functional"]
+__all__ = [
+    "AvgPool2d", "BCELoss", "BCEWithLogitsLoss", "BatchNorm1d", "BatchNorm2d", "Conv2d", "CrossEntropyLoss",
+    "Dropout", "Flatten", "Identity", "L1Loss", "LeakyReLU", "Linear", "LogSoftmax", "MSELoss", "MaxPool2d",
+    "Module", "NLLLoss", "Parameter", "ReLU", "Sequential", "Sigmoid", "Softmax", "Step", "Tanh", "functional",
+    "init",
+]

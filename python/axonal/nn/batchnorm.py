@@ -1,0 +1,57 @@
+"""BatchNorm1d / BatchNorm2d: batch statistics in train(), running statistics in eval()."""
+import numpy as np
+
+from .. import dtypes
+from ..ops.regularize import batch_norm
+from ..tensor import Tensor
+from .module import Module
+from .parameter import Parameter
+
+
+class _BatchNorm(Module):
+    _expected_dims = ()
+
+    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True, dtype=None):
+        super().__init__()
+        dtype = dtypes.resolve(dtype)
+        self.num_features, self.eps, self.momentum = num_features, eps, momentum
+        self.affine, self.track_running_stats = affine, track_running_stats
+        if affine:
+            self.weight = Parameter(np.ones(num_features, dtype=dtype))
+            self.bias = Parameter(np.zeros(num_features, dtype=dtype))
+        else:
+            self.weight = self.bias = None
+        if track_running_stats:
+            self.register_buffer("running_mean", Tensor(np.zeros(num_features, dtype=dtype)))
+            self.register_buffer("running_var", Tensor(np.ones(num_features, dtype=dtype)))
+            self.register_buffer("num_batches_tracked", Tensor(np.zeros((), dtype=np.int64)))
+        else:
+            self.running_mean = self.running_var = None
+
+    def forward(self, x):
+        if x.ndim not in self._expected_dims:
+            raise ValueError(
+                f"[{type(self).__name__}] expected a {' or '.join(map(str, self._expected_dims))}-D input, got {x.shape}"
+            )
+        if x.shape[1] != self.num_features:
+            raise ValueError(f"[{type(self).__name__}] input has {x.shape[1]} channels but the layer expects {self.num_features} (input {x.shape})")
+        use_batch = self.training or not self.track_running_stats
+        if self.training and self.track_running_stats:
+            self.num_batches_tracked.data += 1
+        return batch_norm(
+            x,
+            self.running_mean if self.track_running_stats else None,
+            self.running_var if self.track_running_stats else None,
+            self.weight, self.bias, use_batch, self.momentum, self.eps,
+        )
+
+    def extra_repr(self):
+        return f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}"
+
+
+class BatchNorm1d(_BatchNorm):
+    _expected_dims = (2, 3)
+
+
+class BatchNorm2d(_BatchNorm):
+    _expected_dims = (4,)

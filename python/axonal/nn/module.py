@@ -1,0 +1,195 @@
+"""Module: the base of every layer. Attributes that are Parameters, Modules or registered buffers are
+tracked by name, so parameters(), state_dict() and friends find them without any bookkeeping by users."""
+from collections import OrderedDict
+
+import numpy as np
+
+from ..tensor import Tensor
+from .parameter import Parameter
+
+
+class Module:
+    def __init__(self):
+        object.__setattr__(self, "_parameters", OrderedDict())
+        object.__setattr__(self, "_buffers", OrderedDict())
+        object.__setattr__(self, "_modules", OrderedDict())
+        object.__setattr__(self, "training", True)
+
+    # ---- registration ------------------------------------------------------------------------
+    def __setattr__(self, name, value):
+        if "_parameters" not in self.__dict__:
+            raise AttributeError(f"[Module] call super().__init__() in {type(self).__name__}.__init__ before assigning {name!r}")
+        for store in (self._parameters, self._buffers, self._modules):
+            store.pop(name, None)
+        if isinstance(value, Parameter):
+            self._parameters[name] = value
+        elif isinstance(value, Module):
+            self._modules[name] = value
+        elif name in self.__dict__.get("_buffer_names", ()):
+            self._buffers[name] = value
+        else:
+            object.__setattr__(self, name, value)
+            return
+        self.__dict__.pop(name, None)
+
+    def __getattr__(self, name):
+        for store in ("_parameters", "_buffers", "_modules"):
+            d = self.__dict__.get(store)
+            if d is not None and name in d:
+                return d[name]
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+
+    def __delattr__(self, name):
+        for store in (self._parameters, self._buffers, self._modules):
+            if name in store:
+                del store[name]
+                return
+        object.__delattr__(self, name)
+
+    def register_parameter(self, name, param):
+        if param is None:
+            self._parameters[name] = None
+        else:
+            setattr(self, name, param)
+
+    def register_buffer(self, name, tensor):
+        """State that is saved in state_dict but not trained (e.g. BatchNorm running statistics)."""
+        self.__dict__.setdefault("_buffer_names", set()).add(name)
+        self._buffers[name] = tensor
+        self.__dict__.pop(name, None)
+
+    def add_module(self, name, module):
+        self._modules[name] = module
+
+    # ---- traversal ---------------------------------------------------------------------------
+    def named_modules(self, prefix=""):
+        yield prefix, self
+        for name, child in self._modules.items():
+            if child is not None:
+                yield from child.named_modules(f"{prefix}.{name}" if prefix else name)
+
+    def modules(self):
+        for _, m in self.named_modules():
+            yield m
+
+    def named_children(self):
+        for name, child in self._modules.items():
+            if child is not None:
+                yield name, child
+
+    def children(self):
+        for _, child in self.named_children():
+            yield child
+
+    def named_parameters(self, prefix="", recurse=True):
+        seen = set()
+        modules = self.named_modules(prefix) if recurse else [(prefix, self)]
+        for mod_prefix, module in modules:
+            for name, p in module._parameters.items():
+                if p is None or id(p) in seen:
+                    continue
+                seen.add(id(p))
+                yield (f"{mod_prefix}.{name}" if mod_prefix else name), p
+
+    def parameters(self, recurse=True):
+        for _, p in self.named_parameters(recurse=recurse):
+            yield p
+
+    def named_buffers(self, prefix=""):
+        for mod_prefix, module in self.named_modules(prefix):
+            for name, b in module._buffers.items():
+                if b is not None:
+                    yield (f"{mod_prefix}.{name}" if mod_prefix else name), b
+
+    def buffers(self):
+        for _, b in self.named_buffers():
+            yield b
+
+    # ---- modes and gradients -----------------------------------------------------------------
+    def train(self, mode=True):
+        for m in self.modules():
+            object.__setattr__(m, "training", bool(mode))
+        return self
+
+    def eval(self):
+        return self.train(False)
+
+    def requires_grad_(self, requires_grad=True):
+        for p in self.parameters():
+            p.requires_grad_(requires_grad)
+        return self
+
+    def zero_grad(self, set_to_none=True):
+        for p in self.parameters():
+            if set_to_none:
+                p.grad = None
+            elif p.grad is not None:
+                p.grad.data[...] = 0
+
+    def apply(self, fn):
+        for m in self.children():
+            m.apply(fn)
+        fn(self)
+        return self
+
+    def to(self, *args, **kwargs):
+        dtype = args[0] if args and not isinstance(args[0], str) else kwargs.get("dtype")
+        if dtype is not None:
+            for p in self.parameters():
+                p.data = p.data.astype(dtype)
+        return self
+
+    def double(self):
+        return self.to(np.float64)
+
+    def float(self):
+        return self.to(np.float32)
+
+    # ---- state -------------------------------------------------------------------------------
+    def state_dict(self):
+        """Name -> Tensor for every parameter and buffer (the arrays are shared, not copied)."""
+        state = OrderedDict()
+        for name, p in self.named_parameters():
+            state[name] = p
+        for name, b in self.named_buffers():
+            state[name] = b
+        return state
+
+    def load_state_dict(self, state_dict, strict=True):
+        """Copies values in place. With strict, missing or unexpected keys raise; shapes must always match."""
+        own = self.state_dict()
+        missing = [k for k in own if k not in state_dict]
+        unexpected = [k for k in state_dict if k not in own]
+        if strict and (missing or unexpected):
+            raise KeyError(f"[load_state_dict] missing keys {missing}, unexpected keys {unexpected}")
+        for name, target in own.items():
+            if name not in state_dict:
+                continue
+            value = state_dict[name]
+            value = value.data if isinstance(value, Tensor) else np.asarray(value)
+            if value.shape != target.shape:
+                raise ValueError(
+                    f"[load_state_dict] size mismatch for {name}: checkpoint has {value.shape}, model has {target.shape}"
+                )
+            target.data[...] = value
+        return missing, unexpected
+
+    # ---- calling and display -----------------------------------------------------------------
+    def forward(self, *args, **kwargs):
+        raise NotImplementedError(f"[Module] {type(self).__name__} does not define forward()")
+
+    def __call__(self, *args, **kwargs):
+        return self.forward(*args, **kwargs)
+
+    def extra_repr(self):
+        return ""
+
+    def __repr__(self):
+        lines = []
+        for name, child in self._modules.items():
+            child_repr = repr(child).replace("\n", "\n  ")
+            lines.append(f"  ({name}): {child_repr}")
+        head = f"{type(self).__name__}({self.extra_repr()}"
+        if not lines:
+            return head + ")"
+        return head + "\n" + "\n".join(lines) + "\n)"

@@ -1,0 +1,277 @@
+"""Loss functions with torch's definitions and reductions ('mean' | 'sum' | 'none').
+
+cross_entropy is one fused Function (log-softmax + NLL + label smoothing): its gradient is simply
+softmax * sum(q) - q for the target weights q, with no intermediate log-probability graph.
+"""
+import numpy as np
+
+from ..autograd.function import Function
+from ..tensor import Tensor
+
+_REDUCTIONS = ("mean", "sum", "none")
+
+
+def _check_reduction(op, reduction):
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"[{op}] reduction must be one of {_REDUCTIONS}, got {reduction!r}")
+
+
+def _reduce(loss, reduction):
+    if reduction == "mean":
+        return loss.mean()
+    if reduction == "sum":
+        return loss.sum()
+    return loss
+
+
+def _same_shape(op, input, target):
+    if input.shape != target.shape:
+        raise ValueError(f"[{op}] input and target must have the same shape, got input {input.shape}, target {target.shape}")
+
+
+def _as_tensor(x, like):
+    return x if isinstance(x, Tensor) else Tensor(np.asarray(x, dtype=like.dtype))
+
+
+def mse_loss(input, target, reduction="mean"):
+    _check_reduction("mse_loss", reduction)
+    target = _as_tensor(target, input)
+    _same_shape("mse_loss", input, target)
+    diff = input - target
+    return _reduce(diff * diff, reduction)
+
+
+def l1_loss(input, target, reduction="mean"):
+    _check_reduction("l1_loss", reduction)
+    target = _as_tensor(target, input)
+    _same_shape("l1_loss", input, target)
+    return _reduce((input - target).abs(), reduction)
+
+
+def _classes_last(x):
+    """(N, C, d1, ...) -> (N*d1*..., C): the class axis last, one row per prediction."""
+    if x.ndim == 2:
+        return x
+    return np.moveaxis(x, 1, -1).reshape(-1, x.shape[1])
+
+
+def _rows_back(rows, shape):
+    """Inverse of _classes_last for an (M, C) array."""
+    if len(shape) == 2:
+        return rows
+    moved = rows.reshape((shape[0],) + tuple(shape[2:]) + (shape[1],))
+    return np.moveaxis(moved, -1, 1)
+
+
+class CrossEntropy(Function):
+    @staticmethod
+    def forward(ctx, x, target, weight, ignore_index, reduction, smoothing):
+        logits = _classes_last(x)
+        M, C = logits.shape
+        shifted = logits - logits.max(axis=1, keepdims=True)
+        logp = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+        w = np.ones(C, dtype=x.dtype) if weight is None else weight.astype(x.dtype, copy=False)
+        if target.dtype.kind in "iu":  # class indices
+            t = target.reshape(-1)
+            valid = t != ignore_index
+            t_safe = np.where(valid, t, 0)
+            q = np.zeros((M, C), dtype=x.dtype)
+            q[np.arange(M), t_safe] = (1 - smoothing) * w[t_safe]
+            if smoothing:
+                q += (smoothing / C) * w
+            q *= valid[:, None]
+            denom = w[t_safe][valid].sum()
+        else:  # class probabilities, same shape as the input
+            p = _classes_last(target)
+            if smoothing:
+                p = p * (1 - smoothing) + smoothing / C
+            q = (p * w).astype(x.dtype, copy=False)
+            denom = M
+        per_row = -(q * logp).sum(axis=1)
+        ctx.save_for_backward(logp, q)
+        ctx.shape, ctx.reduction = x.shape, reduction
+        if reduction == "mean":
+            ctx.scale = 1.0 / denom if denom else np.nan
+            return np.asarray(per_row.sum() * ctx.scale, dtype=x.dtype)
+        if reduction == "sum":
+            return np.asarray(per_row.sum(), dtype=x.dtype)
+        return per_row.reshape((x.shape[0],) + tuple(x.shape[2:]))
+
+    @staticmethod
+    def backward(ctx, g):
+        logp, q = ctx.saved
+        grad = np.exp(logp) * q.sum(axis=1, keepdims=True) - q
+        if ctx.reduction == "none":
+            grad *= g.reshape(-1, 1)
+        else:
+            grad *= g * (ctx.scale if ctx.reduction == "mean" else 1.0)
+        return _rows_back(grad, ctx.shape), None, None, None, None, None
+
+
+def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0):
+    """input: logits (N, C) or (N, C, d1, ...); target: class indices (N, d1, ...) or probabilities like input."""
+    _check_reduction("cross_entropy", reduction)
+    target = target if isinstance(target, Tensor) else Tensor(np.asarray(target))
+    if input.ndim < 2:
+        raise ValueError(f"[cross_entropy] input must be (N, C, ...) logits, got {input.shape}")
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(f"[cross_entropy] label_smoothing must be in [0, 1], got {label_smoothing}")
+    C = input.shape[1]
+    if target.dtype.kind in "iu":
+        expected = (input.shape[0],) + tuple(input.shape[2:])
+        if target.shape != expected:
+            raise ValueError(f"[cross_entropy] class-index target must have shape {expected}, got {target.shape} (input {input.shape})")
+        t = target.data
+        bad = (t != ignore_index) & ((t < 0) | (t >= C))
+        if bad.any():
+            raise IndexError(f"[cross_entropy] target {int(t[bad][0])} is out of range for {C} classes (input {input.shape})")
+    elif target.dtype.kind == "f":
+        if target.shape != input.shape:
+            raise ValueError(f"[cross_entropy] probability target must match input shape {input.shape}, got {target.shape}")
+    else:
+        raise TypeError(f"[cross_entropy] target must be int64 class indices or float probabilities, got {target.dtype}")
+    if weight is not None and weight.shape != (C,):
+        raise ValueError(f"[cross_entropy] weight must have shape ({C},), got {weight.shape}")
+    w = None if weight is None else (weight.data if isinstance(weight, Tensor) else np.asarray(weight))
+    return CrossEntropy.apply(input, target, w, ignore_index, reduction, float(label_smoothing))
+
+
+class NLL(Function):
+    @staticmethod
+    def forward(ctx, logp, target, weight, ignore_index, reduction):
+        rows = _classes_last(logp)
+        M, C = rows.shape
+        t = target.reshape(-1)
+        valid = t != ignore_index
+        t_safe = np.where(valid, t, 0)
+        w = np.ones(C, dtype=logp.dtype) if weight is None else weight.astype(logp.dtype, copy=False)
+        wt = w[t_safe] * valid
+        per_row = -rows[np.arange(M), t_safe] * wt
+        ctx.save_for_backward(t_safe, wt)
+        ctx.shape, ctx.reduction = logp.shape, reduction
+        if reduction == "mean":
+            ctx.scale = 1.0 / wt.sum() if wt.sum() else np.nan
+            return np.asarray(per_row.sum() * ctx.scale, dtype=logp.dtype)
+        if reduction == "sum":
+            return np.asarray(per_row.sum(), dtype=logp.dtype)
+        return per_row.reshape((logp.shape[0],) + tuple(logp.shape[2:]))
+
+    @staticmethod
+    def backward(ctx, g):
+        t_safe, wt = ctx.saved
+        M = t_safe.size
+        C = ctx.shape[1]
+        grad = np.zeros((M, C), dtype=wt.dtype)
+        coef = -wt * (g.reshape(-1) if ctx.reduction == "none" else g * (ctx.scale if ctx.reduction == "mean" else 1))
+        grad[np.arange(M), t_safe] = coef
+        return _rows_back(grad, ctx.shape), None, None, None, None
+
+
+def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
+    """input: log-probabilities (N, C) or (N, C, d1, ...); target: class indices."""
+    _check_reduction("nll_loss", reduction)
+    target = target if isinstance(target, Tensor) else Tensor(np.asarray(target))
+    if input.ndim < 2:
+        raise ValueError(f"[nll_loss] input must be (N, C, ...) log-probabilities, got {input.shape}")
+    expected = (input.shape[0],) + tuple(input.shape[2:])
+    if target.shape != expected or target.dtype.kind not in "iu":
+        raise ValueError(f"[nll_loss] target must be int class indices of shape {expected}, got {target.dtype} {target.shape}")
+    t = target.data
+    bad = (t != ignore_index) & ((t < 0) | (t >= input.shape[1]))
+    if bad.any():
+        raise IndexError(f"[nll_loss] target {int(t[bad][0])} is out of range for {input.shape[1]} classes")
+    w = None if weight is None else (weight.data if isinstance(weight, Tensor) else np.asarray(weight))
+    return NLL.apply(input, target, w, ignore_index, reduction)
+
+
+class BCE(Function):
+    @staticmethod
+    def forward(ctx, p, t, weight, reduction):
+        # torch clamps the logs at -100 so that p = 0 or 1 gives a finite loss.
+        with np.errstate(divide="ignore"):
+            log_p = np.maximum(np.log(p), -100)
+            log_1mp = np.maximum(np.log1p(-p), -100)
+        loss = -(t * log_p + (1 - t) * log_1mp)
+        if weight is not None:
+            loss = loss * weight
+        ctx.save_for_backward(p, t, weight)
+        ctx.reduction, ctx.count = reduction, loss.size
+        return _reduce_array(loss, reduction)
+
+    @staticmethod
+    def backward(ctx, g):
+        p, t, weight = ctx.saved
+        grad = (p - t) / np.maximum((1 - p) * p, 1e-12)
+        if weight is not None:
+            grad = grad * weight
+        return _scale_grad(grad, g, ctx), None, None, None
+
+
+class BCEWithLogits(Function):
+    @staticmethod
+    def forward(ctx, x, t, weight, pos_weight, reduction):
+        # log(1 + exp(-|x|)) + max(-x, 0) == -log(sigmoid(x)), without overflow.
+        log_sig_neg = np.log1p(np.exp(-np.abs(x))) + np.maximum(-x, 0)
+        if pos_weight is None:
+            loss = (1 - t) * x + log_sig_neg
+        else:
+            loss = (1 - t) * x + (1 + (pos_weight - 1) * t) * log_sig_neg
+        if weight is not None:
+            loss = loss * weight
+        ctx.save_for_backward(x, t, weight, pos_weight)
+        ctx.reduction, ctx.count = reduction, loss.size
+        return _reduce_array(loss.astype(x.dtype, copy=False), reduction)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, t, weight, pos_weight = ctx.saved
+        e = np.exp(-np.abs(x))
+        sig = np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+        if pos_weight is None:
+            grad = sig - t
+        else:
+            grad = (1 - t) - (1 + (pos_weight - 1) * t) * (1 - sig)
+        if weight is not None:
+            grad = grad * weight
+        return _scale_grad(grad.astype(x.dtype, copy=False), g, ctx), None, None, None, None
+
+
+def _reduce_array(loss, reduction):
+    if reduction == "mean":
+        return np.asarray(loss.mean(), dtype=loss.dtype)
+    if reduction == "sum":
+        return np.asarray(loss.sum(), dtype=loss.dtype)
+    return loss
+
+
+def _scale_grad(grad, g, ctx):
+    if ctx.reduction == "mean":
+        return grad * (g / ctx.count)
+    return grad * g
+
+
+def _raw_or_none(x):
+    return None if x is None else (x.data if isinstance(x, Tensor) else np.asarray(x))
+
+
+def binary_cross_entropy(input, target, weight=None, reduction="mean"):
+    """input: probabilities in [0, 1]; target: same shape."""
+    _check_reduction("binary_cross_entropy", reduction)
+    target = _as_tensor(target, input)
+    _same_shape("binary_cross_entropy", input, target)
+    if ((input.data < 0) | (input.data > 1)).any():
+        raise ValueError(f"[binary_cross_entropy] input values must be in [0, 1] (input {input.shape}); use binary_cross_entropy_with_logits for logits")
+    return BCE.apply(input, target.data, _raw_or_none(weight), reduction)
+
+
+def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean", pos_weight=None):
+    _check_reduction("binary_cross_entropy_with_logits", reduction)
+    target = _as_tensor(target, input)
+    _same_shape("binary_cross_entropy_with_logits", input, target)
+    return BCEWithLogits.apply(input, target.data, _raw_or_none(weight), _raw_or_none(pos_weight), reduction)
+
+
+__all__ = [
+    "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy", "l1_loss",
+    "mse_loss", "nll_loss",
+]
