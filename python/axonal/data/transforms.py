@@ -51,7 +51,8 @@ def standardize(x, mean=None, std=None, per_feature=True, eps=1e-8):
     try:
         out = ((a - mean) / std).astype(_float_dtype(a), copy=False)
     except ValueError:
-        raise ValueError(f"[standardize] mean {mean.shape} and std {std.shape} do not broadcast against x {a.shape}") from None
+        raise ValueError(f"[standardize] mean {mean.shape} and std {std.shape} do not broadcast against "
+                         f"x {a.shape}") from None
     return _rewrap(out, is_tensor), mean, std
 
 
