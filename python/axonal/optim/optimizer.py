@@ -38,6 +38,8 @@ class Optimizer:
             )
         if isinstance(params, dict):
             params = [params]
+        if isinstance(params, (set, frozenset)):
+            raise TypeError(_unordered(self._name))
         groups = list(params)
         if not groups:
             raise ValueError(f"[{self._name}] got an empty parameter list")
@@ -60,10 +62,7 @@ class Optimizer:
         if isinstance(params, Tensor):
             params = [params]
         elif isinstance(params, (set, frozenset)):
-            raise TypeError(
-                f"[{self._name}] parameters must be given in an ordered collection (a list), not a set: "
-                "the order of a set changes between runs"
-            )
+            raise TypeError(_unordered(self._name))
         else:
             params = list(params)
         for p in params:
@@ -227,6 +226,11 @@ class Optimizer:
                     lines.append(f"    {k}: {group[k]}")
         lines.append(")")
         return "\n".join(lines)
+
+
+def _unordered(name):
+    return (f"[{name}] parameters must be given in an ordered collection (a list), not a set: "
+            "the order of a set changes between runs, and the state_dict refers to parameters by position")
 
 
 def _plain(value):
