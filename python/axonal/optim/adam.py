@@ -1,0 +1,72 @@
+"""Adam: bias-corrected running averages of the gradient and its square (L2 or decoupled weight decay)."""
+import math
+
+import numpy as np
+
+from . import _checks
+from .optimizer import Optimizer
+
+
+class Adam(Optimizer):
+    """Per step t (from 1), with d = grad (negated if maximize), plus weight_decay * p unless the decay is
+    decoupled, in which case p *= 1 - lr * weight_decay first (AdamW):
+    exp_avg += (1 - beta1) * (d - exp_avg); exp_avg_sq = beta2 * exp_avg_sq + (1 - beta2) * d * d;
+    amsgrad: max_exp_avg_sq = max(max_exp_avg_sq, exp_avg_sq), used in place of exp_avg_sq below;
+    p -= lr / (1 - beta1**t) * exp_avg / (sqrt(exp_avg_sq) / sqrt(1 - beta2**t) + eps).
+    """
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False, *,
+                 maximize=False, decoupled_weight_decay=False):
+        defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
+                        maximize=maximize, decoupled_weight_decay=decoupled_weight_decay)
+        self._check(defaults)
+        super().__init__(params, defaults)
+
+    def _check(self, o):
+        name = self._name
+        _checks.at_least_zero(name, o, "lr", "learning rate")
+        _checks.at_least_zero(name, o, "eps", "epsilon value")
+        _checks.beta_in_range(name, o["betas"])
+        _checks.at_least_zero(name, o, "weight_decay", "weight_decay value")
+
+    def _init_state(self, p, state, group):
+        state["step"] = 0
+        state["exp_avg"] = np.zeros_like(p)
+        state["exp_avg_sq"] = np.zeros_like(p)
+        if group["amsgrad"]:
+            state["max_exp_avg_sq"] = np.zeros_like(p)
+
+    def _update(self, p, g, state, group):
+        d_buf, tmp = self._scratch.get(p, 2)
+        lr, wd = group["lr"], group["weight_decay"]
+        beta1, beta2 = group["betas"]
+        if group["decoupled_weight_decay"]:
+            if wd != 0:
+                p *= 1 - lr * wd
+            d = self._effective_grad(p, g, 0, group["maximize"], d_buf)
+        else:
+            d = self._effective_grad(p, g, wd, group["maximize"], d_buf)
+        state["step"] += 1
+        step = state["step"]
+
+        exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
+        np.subtract(d, exp_avg, out=tmp)
+        tmp *= 1 - beta1
+        exp_avg += tmp
+        exp_avg_sq *= beta2
+        np.multiply(d, d, out=tmp)
+        tmp *= 1 - beta2
+        exp_avg_sq += tmp
+
+        step_size = lr / (1 - beta1**step)
+        bias_correction2_sqrt = math.sqrt(1 - beta2**step)
+        second = exp_avg_sq
+        if group["amsgrad"]:
+            second = state["max_exp_avg_sq"]
+            np.maximum(second, exp_avg_sq, out=second)
+        np.sqrt(second, out=tmp)
+        tmp /= bias_correction2_sqrt
+        tmp += group["eps"]
+        np.divide(exp_avg, tmp, out=tmp)
+        tmp *= -step_size
+        p += tmp

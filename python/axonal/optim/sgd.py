@@ -1,0 +1,49 @@
+"""SGD with optional momentum (heavy-ball or Nesterov), dampening, L2 weight decay and maximize."""
+import numpy as np
+
+from . import _checks
+from .optimizer import Optimizer
+
+
+class SGD(Optimizer):
+    """Per step, with d = grad (negated if maximize) + weight_decay * p:
+    buf = d on the first step, then momentum * buf + (1 - dampening) * d;
+    d = d + momentum * buf (nesterov) or buf; p -= lr * d.
+    """
+
+    def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False, *, maximize=False):
+        defaults = dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay, nesterov=nesterov,
+                        maximize=maximize)
+        self._check(defaults)
+        super().__init__(params, defaults)
+
+    def _check(self, o):
+        _checks.at_least_zero("SGD", o, "lr", "learning rate")
+        _checks.at_least_zero("SGD", o, "momentum", "momentum value")
+        _checks.at_least_zero("SGD", o, "weight_decay", "weight_decay value")
+        if o["nesterov"] and (o["momentum"] <= 0 or o["dampening"] != 0):
+            raise ValueError("[SGD] Nesterov momentum requires a momentum and zero dampening")
+
+    def _update(self, p, g, state, group):
+        d_buf, tmp = self._scratch.get(p, 2)
+        d = self._effective_grad(p, g, group["weight_decay"], group["maximize"], d_buf)
+        momentum = group["momentum"]
+        if momentum != 0:
+            buf = state.get("momentum_buffer")
+            if buf is None:
+                buf = state["momentum_buffer"] = np.array(d, dtype=p.dtype, copy=True)
+            else:
+                buf *= momentum
+                if group["dampening"] == 0:
+                    buf += d
+                else:
+                    np.multiply(d, 1 - group["dampening"], out=tmp)
+                    buf += tmp
+            if group["nesterov"]:
+                np.multiply(buf, momentum, out=tmp)
+                np.add(d, tmp, out=tmp)
+                d = tmp
+            else:
+                d = buf
+        np.multiply(d, -group["lr"], out=tmp)
+        p += tmp
