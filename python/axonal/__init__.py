@@ -1,10 +1,11 @@
 """axonal: train neural networks fast on a CPU, with an API shaped like PyTorch's."""
-from . import _C, autograd, dtypes, nn
+from . import _C, autograd, data, dtypes, models, nn, optim, train
 from .autograd import enable_grad, no_grad, set_grad_enabled, is_grad_enabled
 from .creation import (
     arange, as_tensor, empty, from_numpy, full, linspace, ones, ones_like, rand, randint, randn, randperm, tensor,
     zeros, zeros_like,
 )
+from .io import load, save
 from .dtypes import bool_, double, float32, float64, get_default_dtype, int32, int64, long, set_default_dtype, uint8
 from .ops.activation import sigmoid, softmax, tanh, relu, log_softmax
 from .ops.elementwise import abs, clamp, exp, log, sqrt, where, pow  # noqa: A004
