@@ -33,7 +33,8 @@ def _flatten(obj, arrays, path):
         array = obj.data if isinstance(obj, Tensor) else obj
         key = f"{len(arrays)}:{path}"
         arrays[key] = np.ascontiguousarray(array)
-        return {"__tensor__" if isinstance(obj, Tensor) else "__array__": key}
+        # The shape rides along: safetensors stores 0-d arrays as shape (1,).
+        return {"__tensor__" if isinstance(obj, Tensor) else "__array__": key, "shape": list(array.shape)}
     if isinstance(obj, dict):
         for k in obj:
             if not isinstance(k, (str, int)):
@@ -53,9 +54,9 @@ def _flatten(obj, arrays, path):
 def _unflatten(node, arrays):
     if isinstance(node, dict):
         if "__tensor__" in node:
-            return Tensor(arrays[node["__tensor__"]])
+            return Tensor(arrays[node["__tensor__"]].reshape(node["shape"]))
         if "__array__" in node:
-            return arrays[node["__array__"]]
+            return arrays[node["__array__"]].reshape(node["shape"])
         if "__tuple__" in node:
             return tuple(_unflatten(v, arrays) for v in node["__tuple__"])
         if "__dict__" in node:
