@@ -185,11 +185,39 @@ def _check_clamp_args(a, lo, hi):
         raise ValueError(f"[clamp] at least one of min and max must be given (input {a.shape})")
 
 
-def add(a, b): return Add.apply(a, b)
-def sub(a, b): return Sub.apply(a, b)
-def mul(a, b): return Mul.apply(a, b)
-def div(a, b): return Div.apply(a, b)
-def pow(a, p): return Pow.apply(a, p)  # noqa: A001
+def _promote(a, b, true_divide=False):
+    """Casts non-float operands where torch's type promotion differs from NumPy's, so results keep the dtype a
+    torch user expects: a float tensor is not widened by an integer or bool tensor (float32 + int64 ->
+    float32, NumPy gives float64), and an integer tensor meeting a Python float, or true division of integers,
+    gives the default float dtype (NumPy gives float64). Only integer/bool tensors are cast, and those never
+    require grad, so the casts need no graph."""
+    from ..dtypes import get_default_dtype
+    from ..tensor import Tensor
+
+    def is_float(x):
+        return x.dtype.kind == "f" if isinstance(x, Tensor) else isinstance(x, float)
+
+    def cast(x, dtype):
+        return Tensor._wrap(x.data.astype(dtype)) if isinstance(x, Tensor) and x.dtype != dtype else x
+
+    fa, fb = is_float(a), is_float(b)
+    ta, tb = isinstance(a, Tensor), isinstance(b, Tensor)
+    if ta and tb and fa != fb:
+        return (a, cast(b, a.dtype)) if fa else (cast(a, b.dtype), b)
+    if not fa and not fb:
+        if true_divide:
+            return cast(a, get_default_dtype()), cast(b, get_default_dtype())
+        return a, b
+    if ta != tb and not (fa if ta else fb):  # an integer tensor with a Python float
+        return (cast(a, get_default_dtype()), b) if ta else (a, cast(b, get_default_dtype()))
+    return a, b
+
+
+def add(a, b): return Add.apply(*_promote(a, b))
+def sub(a, b): return Sub.apply(*_promote(a, b))
+def mul(a, b): return Mul.apply(*_promote(a, b))
+def div(a, b): return Div.apply(*_promote(a, b, true_divide=True))
+def pow(a, p): return Pow.apply(*_promote(a, p))  # noqa: A001
 def neg(a): return Neg.apply(a)
 def exp(a): return Exp.apply(a)
 def log(a): return Log.apply(a)
@@ -205,4 +233,4 @@ def clamp(a, min=None, max=None):  # noqa: A002 - torch's argument names
 
 
 def where(cond, a, b):
-    return Where.apply(cond, a, b)
+    return Where.apply(cond, *_promote(a, b))
