@@ -23,9 +23,9 @@ def t(shape, seed=0, low=None, high=None, grad=True):
 
 
 def distinct(shape, seed=0):
-    """Values at least 1/size apart (no ties), shuffled: max/min/max-pool pick a unique element."""
+    """Values at least 4/size apart (no ties) and none 0, shuffled: max/min/max-pool pick a unique element."""
     n = int(np.prod(shape))
-    data = _rng(seed).permutation(n).astype(np.float64) / n * 4 - 2
+    data = (_rng(seed).permutation(n).astype(np.float64) + 0.5) / n * 4 - 2
     return ax.tensor(data.reshape(shape), requires_grad=True)
 
 

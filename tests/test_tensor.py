@@ -540,3 +540,15 @@ def test_omp_num_threads_respected():
 
 def _python_dir():
     return os.path.dirname(os.path.dirname(os.path.abspath(ax.__file__)))
+
+
+def test_zero_dim_reductions_accept_dim_0():
+    s = ax.tensor(2.0, requires_grad=True)
+    assert s.sum(0).item() == 2.0 and s.mean(-1).item() == 2.0
+    values, indices = s.max(0)
+    assert values.shape == () and values.item() == 2.0 and indices.item() == 0
+    assert s.argmax(0).item() == 0 and s.min(dim=-1).values.item() == 2.0
+    (s.sum(0) * 3).backward()
+    assert s.grad.item() == 3.0
+    with pytest.raises(IndexError, match=r"^\[sum\]"):
+        s.sum(1)

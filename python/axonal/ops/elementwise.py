@@ -213,11 +213,25 @@ def _promote(a, b, true_divide=False):
     return a, b
 
 
-def add(a, b): return Add.apply(*_promote(a, b))
-def sub(a, b): return Sub.apply(*_promote(a, b))
-def mul(a, b): return Mul.apply(*_promote(a, b))
-def div(a, b): return Div.apply(*_promote(a, b, true_divide=True))
-def pow(a, p): return Pow.apply(*_promote(a, p))  # noqa: A001
+def _check_broadcast(op, *operands):
+    # NumPy's own message would not name the op.
+    shapes = [tuple(np.shape(x.data if hasattr(x, "data") else x)) for x in operands]
+    try:
+        np.broadcast_shapes(*shapes)
+    except ValueError:
+        raise ValueError(f"[{op}] shapes {', '.join(map(str, shapes))} cannot be broadcast together") from None
+
+
+def _binary(op, cls, a, b, true_divide=False):
+    _check_broadcast(op, a, b)
+    return cls.apply(*_promote(a, b, true_divide))
+
+
+def add(a, b): return _binary("add", Add, a, b)
+def sub(a, b): return _binary("sub", Sub, a, b)
+def mul(a, b): return _binary("mul", Mul, a, b)
+def div(a, b): return _binary("div", Div, a, b, true_divide=True)
+def pow(a, p): return _binary("pow", Pow, a, p)  # noqa: A001
 def neg(a): return Neg.apply(a)
 def exp(a): return Exp.apply(a)
 def log(a): return Log.apply(a)
@@ -233,4 +247,5 @@ def clamp(a, min=None, max=None):  # noqa: A002 - torch's argument names
 
 
 def where(cond, a, b):
+    _check_broadcast("where", cond, a, b)
     return Where.apply(cond, *_promote(a, b))
