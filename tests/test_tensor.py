@@ -552,3 +552,30 @@ def test_zero_dim_reductions_accept_dim_0():
     assert s.grad.item() == 3.0
     with pytest.raises(IndexError, match=r"^\[sum\]"):
         s.sum(1)
+
+
+def test_no_grad_bare_decorator():
+    @ax.no_grad
+    def f(t):
+        return t * 2
+
+    x = ax.tensor([1.0], requires_grad=True)
+    assert not f(x).requires_grad and f.__name__ == "f"
+    assert (x * 2).requires_grad
+
+
+def test_enable_grad_inside_no_grad():
+    x = ax.tensor([1.0], requires_grad=True)
+    with ax.no_grad():
+        with ax.enable_grad():
+            assert (x * 2).requires_grad
+        assert not (x * 2).requires_grad
+
+
+def test_empty_matmul_gives_zeros():
+    a = ax.zeros(2, 0, requires_grad=True)
+    b = ax.zeros(0, 3, requires_grad=True)
+    out = a @ b
+    assert out.shape == (2, 3) and out.tolist() == [[0.0] * 3] * 2
+    out.sum().backward()
+    assert a.grad.shape == (2, 0) and b.grad.shape == (0, 3)

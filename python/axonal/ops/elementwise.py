@@ -1,4 +1,6 @@
 """Elementwise arithmetic and math with NumPy broadcasting (the engine un-broadcasts gradients)."""
+import numbers
+
 import numpy as np
 
 from ..autograd.function import Function
@@ -214,8 +216,17 @@ def _promote(a, b, true_divide=False):
 
 
 def _check_broadcast(op, *operands):
-    # NumPy's own message would not name the op.
-    shapes = [tuple(np.shape(x.data if hasattr(x, "data") else x)) for x in operands]
+    # NumPy's own messages would not name the op (and it would try to make arrays out of strings or lists).
+    from ..tensor import Tensor
+
+    shapes = []
+    for x in operands:
+        if isinstance(x, Tensor):
+            shapes.append(x.shape)
+        elif isinstance(x, (numbers.Number, np.ndarray, np.generic)):
+            shapes.append(np.shape(x))
+        else:
+            raise TypeError(f"[{op}] unsupported operand type {type(x).__name__}")
     try:
         np.broadcast_shapes(*shapes)
     except ValueError:
