@@ -579,3 +579,25 @@ def test_empty_matmul_gives_zeros():
     assert out.shape == (2, 3) and out.tolist() == [[0.0] * 3] * 2
     out.sum().backward()
     assert a.grad.shape == (2, 0) and b.grad.shape == (0, 3)
+
+
+def test_backward_gradient_is_cast_to_the_output_dtype():
+    import axonal.nn.functional as F
+
+    ax.manual_seed(0)
+    x = ax.randn(1, 1, 5, 5, requires_grad=True)
+    w = ax.randn(2, 1, 3, 3, requires_grad=True)
+    y = F.conv2d(x, w)
+    y.backward(ax.ones(*y.shape, dtype=ax.float64))
+    assert x.grad.dtype == np.float32 and w.grad.dtype == np.float32
+    np.testing.assert_allclose(w.grad.numpy()[0], w.grad.numpy()[1])
+
+
+def test_zero_dim_shape_ops():
+    s = ax.tensor(1.5, requires_grad=True)
+    assert s.squeeze(0).shape == () and s.squeeze().shape == ()
+    assert s.transpose(0, -1).shape == () and s.T.shape == ()
+    assert s.unsqueeze(0).shape == (1,) and s.flatten().shape == (1,)
+    assert ax.stack([s, s]).shape == (2,)
+    (s.squeeze(0) * s.transpose(0, 0)).backward()
+    assert s.grad.item() == 3.0

@@ -18,6 +18,8 @@ def _axes(dim, ndim, op):
     for d in dims:
         if not -n <= d < n:
             raise IndexError(f"[{op}] dim {d} is out of range for a tensor with {ndim} dims")
+        if d % n in out:
+            raise ValueError(f"[{op}] dim {d} appears more than once in {dim}")
         out.append(d % n)
     # A 0-d tensor accepts dim 0 / -1 as in torch, but NumPy has no axis to reduce: reduce over none.
     return tuple(out) if ndim > 0 else ()
@@ -124,6 +126,8 @@ def _extremum(a, dim, keepdim, is_max):
         raise ValueError(f"[{op}] cannot reduce an empty tensor of shape {a.shape}")
     if dim is None:
         return Extremum.apply(a, None, False, is_max)
+    if not isinstance(dim, (int, np.integer)):
+        raise TypeError(f"[{op}] dim must be an int, got {dim!r} (tensor shape {a.shape})")
     if a.ndim == 0:
         _axes(dim, 0, op)  # range check only
         values, indices = _extremum(a.reshape((1,)), 0, False, is_max)
