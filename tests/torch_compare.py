@@ -63,7 +63,9 @@ def compare_with_torch(ax_fn, torch_fn, inputs, requires_grad, rtol=1e-4, atol=1
     # The same upstream gradient for both: backward of sum_i <g_i, out_i>.
     rng = np.random.default_rng(grad_out_seed)
     diff = [i for i, o in enumerate(ax_out) if o.requires_grad]
-    assert diff, "no axonal output requires grad although an input does"
+    diff_torch = [i for i, o in enumerate(t_out) if o.requires_grad]
+    assert diff == diff_torch, f"outputs that require grad: axonal {diff}, torch {diff_torch}"
+    assert diff, "no output requires grad although an input does"
     grads = {i: rng.standard_normal(ax_np[i].shape).astype(ax_np[i].dtype) for i in diff}
 
     if len(diff) == 1:
