@@ -10,4 +10,6 @@ def set_num_threads(n):
     """Use ``n`` threads in the kernels from now on (n >= 1)."""
     if not isinstance(n, int) or isinstance(n, bool):
         raise TypeError(f"[set_num_threads] n must be an int, got {type(n).__name__}")
+    if not 1 <= n <= 2**31 - 1:  # the binding takes a C int; check here so the message names the op
+        raise ValueError(f"[set_num_threads] n must be >= 1 and fit in a C int, got {n}")
     _C.set_num_threads(n)

@@ -51,7 +51,9 @@ def backward(root, grad=None, retain_graph=False):
             )
         grad = np.ones_like(root.data)
     else:
-        grad = grad.data if isinstance(grad, Tensor) else np.asarray(grad, dtype=root.dtype)
+        # Cast to the root's dtype: a float64 seed on a float32 graph would otherwise reach the float32-only
+        # kernels of conv/pool backward with mismatched dtypes.
+        grad = np.asarray(grad.data if isinstance(grad, Tensor) else grad, dtype=root.dtype)
         if grad.shape != root.shape:
             raise ValueError(f"[backward] grad has shape {grad.shape} but the tensor has shape {root.shape}")
 

@@ -45,6 +45,7 @@ class Function:
         if record:
             ctx.inputs = args
             ctx.backward_fn = cls.backward
+            ctx.name = cls.__name__ + "Backward"  # shown by Tensor.__repr__ as grad_fn=<...>
             result.requires_grad = True
             result._ctx = ctx
         return result

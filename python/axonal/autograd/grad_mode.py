@@ -16,6 +16,11 @@ def set_grad_enabled(mode):
 class _GradMode:
     mode = True
 
+    def __new__(cls, fn=None):
+        # Bare decorator use (@no_grad without parentheses), as torch allows.
+        self = super().__new__(cls)
+        return self(fn) if callable(fn) else self
+
     def __enter__(self):
         self._prev = is_grad_enabled()
         set_grad_enabled(self.mode)

@@ -45,17 +45,19 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True):
         # Numeric Jacobian columns: perturb one input element at a time.
         for j, t in enumerate(diff_inputs):
             numeric = np.zeros((n_out, t.data.size))
-            flat = t.data.reshape(-1)
-            for e in range(flat.size):
-                orig = flat[e]
+            for e in range(t.data.size):
+                # Index the array itself: reshape(-1) of a non-contiguous input would perturb a copy.
+                pos = np.unravel_index(e, t.shape)
+                orig = t.data[pos]
                 with no_grad():
-                    flat[e] = orig + eps
+                    t.data[pos] = orig + eps
                     plus = _outputs(fn, inputs)[oi].data.astype(np.float64).reshape(-1)
-                    flat[e] = orig - eps
+                    t.data[pos] = orig - eps
                     minus = _outputs(fn, inputs)[oi].data.astype(np.float64).reshape(-1)
-                flat[e] = orig
+                t.data[pos] = orig
                 numeric[:, e] = (plus - minus) / (2 * eps)
-            bad = np.abs(analytic[j] - numeric) > atol + rtol * np.abs(numeric)
+            # Written as not(<=) so that NaN/inf in either Jacobian counts as a mismatch instead of passing.
+            bad = ~(np.abs(analytic[j] - numeric) <= atol + rtol * np.abs(numeric))
             if bad.any():
                 k, e = np.argwhere(bad)[0]
                 msg = (f"[gradcheck] Jacobian mismatch for input {j} (shape {t.shape}), output {oi} "

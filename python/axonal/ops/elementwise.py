@@ -1,4 +1,6 @@
 """Elementwise arithmetic and math with NumPy broadcasting (the engine un-broadcasts gradients)."""
+import numbers
+
 import numpy as np
 
 from ..autograd.function import Function
@@ -185,11 +187,62 @@ def _check_clamp_args(a, lo, hi):
         raise ValueError(f"[clamp] at least one of min and max must be given (input {a.shape})")
 
 
-def add(a, b): return Add.apply(a, b)
-def sub(a, b): return Sub.apply(a, b)
-def mul(a, b): return Mul.apply(a, b)
-def div(a, b): return Div.apply(a, b)
-def pow(a, p): return Pow.apply(a, p)  # noqa: A001
+def _promote(a, b, true_divide=False):
+    """Casts non-float operands where torch's type promotion differs from NumPy's, so results keep the dtype a
+    torch user expects: a float tensor is not widened by an integer or bool tensor (float32 + int64 ->
+    float32, NumPy gives float64), and an integer tensor meeting a Python float, or true division of integers,
+    gives the default float dtype (NumPy gives float64). Only integer/bool tensors are cast, and those never
+    require grad, so the casts need no graph."""
+    from ..dtypes import get_default_dtype
+    from ..tensor import Tensor
+
+    def is_float(x):
+        return x.dtype.kind == "f" if isinstance(x, Tensor) else isinstance(x, float)
+
+    def cast(x, dtype):
+        return Tensor._wrap(x.data.astype(dtype)) if isinstance(x, Tensor) and x.dtype != dtype else x
+
+    fa, fb = is_float(a), is_float(b)
+    ta, tb = isinstance(a, Tensor), isinstance(b, Tensor)
+    if ta and tb and fa != fb:
+        return (a, cast(b, a.dtype)) if fa else (cast(a, b.dtype), b)
+    if not fa and not fb:
+        if true_divide:
+            return cast(a, get_default_dtype()), cast(b, get_default_dtype())
+        return a, b
+    if ta != tb and not (fa if ta else fb):  # an integer tensor with a Python float
+        return (cast(a, get_default_dtype()), b) if ta else (a, cast(b, get_default_dtype()))
+    return a, b
+
+
+def _check_broadcast(op, *operands):
+    # NumPy's own messages would not name the op (and it would try to make arrays out of strings or lists).
+    from ..tensor import Tensor
+
+    shapes = []
+    for x in operands:
+        if isinstance(x, Tensor):
+            shapes.append(x.shape)
+        elif isinstance(x, (numbers.Number, np.ndarray, np.generic)):
+            shapes.append(np.shape(x))
+        else:
+            raise TypeError(f"[{op}] unsupported operand type {type(x).__name__}")
+    try:
+        np.broadcast_shapes(*shapes)
+    except ValueError:
+        raise ValueError(f"[{op}] shapes {', '.join(map(str, shapes))} cannot be broadcast together") from None
+
+
+def _binary(op, cls, a, b, true_divide=False):
+    _check_broadcast(op, a, b)
+    return cls.apply(*_promote(a, b, true_divide))
+
+
+def add(a, b): return _binary("add", Add, a, b)
+def sub(a, b): return _binary("sub", Sub, a, b)
+def mul(a, b): return _binary("mul", Mul, a, b)
+def div(a, b): return _binary("div", Div, a, b, true_divide=True)
+def pow(a, p): return _binary("pow", Pow, a, p)  # noqa: A001
 def neg(a): return Neg.apply(a)
 def exp(a): return Exp.apply(a)
 def log(a): return Log.apply(a)
@@ -205,4 +258,5 @@ def clamp(a, min=None, max=None):  # noqa: A002 - torch's argument names
 
 
 def where(cond, a, b):
-    return Where.apply(cond, a, b)
+    _check_broadcast("where", cond, a, b)
+    return Where.apply(cond, *_promote(a, b))

@@ -21,16 +21,20 @@ def mm(a, b):
         dtype = np.result_type(a, b)
         a, b = a.astype(dtype, copy=False), b.astype(dtype, copy=False)
     if a.dtype not in _FLOATS:
-        return np.matmul(a, b)
+        # The GEMM is float32/float64 only (like the conv and pool kernels); no silent slow NumPy path.
+        raise TypeError(f"[matmul] expects float32 or float64 arrays, got {a.dtype} with shapes {a.shape} @ {b.shape}")
     if a.shape[-1] != b.shape[-2]:
         raise ValueError(f"[matmul] inner dimensions differ: {a.shape} @ {b.shape} ({a.shape[-1]} != {b.shape[-2]})")
-    if a.ndim == 2 and b.ndim == 2:
+    if a.ndim == 2 and b.ndim == 2 and a.size and b.size:
         return _C.matmul(_gemm_ready(a), _gemm_ready(b))
     try:
         batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
     except ValueError:
         raise ValueError(f"[matmul] batch dimensions do not broadcast: {a.shape} @ {b.shape}") from None
     M, K, N = a.shape[-2], a.shape[-1], b.shape[-1]
+    if a.size == 0 or b.size == 0:
+        # Empty operands (M, N, K or a batch of 0) give zeros, as in torch; _C.matmul refuses empty arrays.
+        return np.zeros(batch + (M, N), dtype=a.dtype)
     if b.ndim == 2 and a.flags.c_contiguous:
         # Stacked rows against one matrix: a single big GEMM (the Linear-layer case).
         return _C.matmul(a.reshape(-1, K), _gemm_ready(b)).reshape(*batch, M, N)
@@ -58,6 +62,11 @@ def matmul(a, b):
 
     a = a if isinstance(a, Tensor) else Tensor(a)
     b = b if isinstance(b, Tensor) else Tensor(b)
+    for t in (a, b):
+        if t.dtype not in _FLOATS:
+            raise TypeError(
+                f"[matmul] expects float32 or float64 tensors, got {a.dtype} {a.shape} @ {b.dtype} {b.shape}"
+            )
     if a.ndim == 0 or b.ndim == 0:
         raise ValueError(f"[matmul] both arguments need at least 1 dimension, got {a.shape} @ {b.shape}")
     # NumPy's 1-D rules as reshapes around the 2-D product, so they need no backward of their own.

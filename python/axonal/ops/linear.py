@@ -2,7 +2,7 @@
 import numpy as np
 
 from ..autograd.function import Function
-from .linalg import mm
+from .linalg import _FLOATS, mm
 
 
 class Linear(Function):
@@ -33,6 +33,9 @@ def linear(x, weight, bias=None):
 
     if not isinstance(x, Tensor) or not isinstance(weight, Tensor):
         raise TypeError(f"[linear] input and weight must be Tensors, got {type(x).__name__} and {type(weight).__name__}")
+    for name, t in (("input", x), ("weight", weight), ("bias", bias)):
+        if t is not None and t.dtype not in _FLOATS:
+            raise TypeError(f"[linear] {name} must be float32 or float64, got {t.dtype} with shape {t.shape}")
     if weight.ndim != 2 or x.ndim < 1 or x.shape[-1] != weight.shape[1]:
         raise ValueError(
             f"[linear] input's last dim must equal weight's in_features: input {x.shape}, weight {weight.shape}"

@@ -18,8 +18,11 @@ def _axes(dim, ndim, op):
     for d in dims:
         if not -n <= d < n:
             raise IndexError(f"[{op}] dim {d} is out of range for a tensor with {ndim} dims")
+        if d % n in out:
+            raise ValueError(f"[{op}] dim {d} appears more than once in {dim}")
         out.append(d % n)
-    return tuple(out)
+    # A 0-d tensor accepts dim 0 / -1 as in torch, but NumPy has no axis to reduce: reduce over none.
+    return tuple(out) if ndim > 0 else ()
 
 
 def _expand_back(g, shape, axes, keepdim):
@@ -123,6 +126,12 @@ def _extremum(a, dim, keepdim, is_max):
         raise ValueError(f"[{op}] cannot reduce an empty tensor of shape {a.shape}")
     if dim is None:
         return Extremum.apply(a, None, False, is_max)
+    if not isinstance(dim, (int, np.integer)):
+        raise TypeError(f"[{op}] dim must be an int, got {dim!r} (tensor shape {a.shape})")
+    if a.ndim == 0:
+        _axes(dim, 0, op)  # range check only
+        values, indices = _extremum(a.reshape((1,)), 0, False, is_max)
+        return MaxMin(values, indices)
     (axis,) = _axes(dim, a.ndim, op)
     values = Extremum.apply(a, axis, keepdim, is_max)
     raw = np.argmax(a.data, axis=axis) if is_max else np.argmin(a.data, axis=axis)
@@ -145,6 +154,9 @@ def _arg(a, dim, keepdim, fn, op):
         raise ValueError(f"[{op}] cannot reduce an empty tensor of shape {a.shape}")
     if dim is None:
         return Tensor._wrap(np.asarray(fn(a.data), dtype=np.int64))
+    if a.ndim == 0:
+        _axes(dim, 0, op)  # range check only
+        return Tensor._wrap(np.zeros((), dtype=np.int64))
     (axis,) = _axes(dim, a.ndim, op)
     return Tensor._wrap(fn(a.data, axis=axis, keepdims=keepdim).astype(np.int64))
 

@@ -122,6 +122,8 @@ def permute(a, dims):
 
 def transpose(a, dim0, dim1):
     d0, d1 = _check_dim(dim0, a.ndim, "transpose"), _check_dim(dim1, a.ndim, "transpose")
+    if a.ndim == 0:  # torch accepts dims 0 / -1 on a 0-d tensor; nothing to swap
+        return reshape(a, ())
     dims = list(range(a.ndim))
     dims[d0], dims[d1] = dims[d1], dims[d0]
     return Permute.apply(a, tuple(dims))
@@ -132,6 +134,8 @@ def squeeze(a, dim=None):
         shape = tuple(s for s in a.shape if s != 1)
     else:
         d = _check_dim(dim, a.ndim, "squeeze")
+        if a.ndim == 0:  # dims 0 / -1 are valid on a 0-d tensor, as in torch
+            return reshape(a, ())
         shape = a.shape if a.shape[d] != 1 else a.shape[:d] + a.shape[d + 1:]
     return reshape(a, shape)
 
@@ -165,6 +169,9 @@ def _as_tensors(tensors, op):
 
 def cat(tensors, dim=0):
     tensors = _as_tensors(tensors, "cat")
+    if any(t.ndim == 0 for t in tensors):
+        shapes = ", ".join(str(t.shape) for t in tensors)
+        raise ValueError(f"[cat] zero-dimensional tensors cannot be concatenated (shapes {shapes}); use stack")
     axis = _check_dim(dim, tensors[0].ndim, "cat")
     for t in tensors[1:]:
         if t.ndim != tensors[0].ndim or any(
