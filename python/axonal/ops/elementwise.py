@@ -197,7 +197,7 @@ def _promote(a, b, true_divide=False):
     from ..tensor import Tensor
 
     def is_float(x):
-        return x.dtype.kind == "f" if isinstance(x, Tensor) else isinstance(x, float)
+        return x.dtype.kind == "f" if isinstance(x, Tensor) else isinstance(x, (float, np.floating))
 
     def cast(x, dtype):
         return Tensor._wrap(x.data.astype(dtype)) if isinstance(x, Tensor) and x.dtype != dtype else x
