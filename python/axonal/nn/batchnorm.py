@@ -36,17 +36,21 @@ class _BatchNorm(Module):
         if x.shape[1] != self.num_features:
             raise ValueError(f"[{type(self).__name__}] input has {x.shape[1]} channels but the layer expects {self.num_features} (input {x.shape})")
         use_batch = self.training or not self.track_running_stats
+        momentum = self.momentum
         if self.training and self.track_running_stats:
             self.num_batches_tracked.data += 1
+            if momentum is None:  # torch: a cumulative moving average of every batch so far
+                momentum = 1.0 / float(self.num_batches_tracked.data)
         return batch_norm(
             x,
             self.running_mean if self.track_running_stats else None,
             self.running_var if self.track_running_stats else None,
-            self.weight, self.bias, use_batch, self.momentum, self.eps,
+            self.weight, self.bias, use_batch, momentum, self.eps,
         )
 
     def extra_repr(self):
-        return f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}"
+        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
+                f"track_running_stats={self.track_running_stats}")
 
 
 class BatchNorm1d(_BatchNorm):

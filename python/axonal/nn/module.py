@@ -62,11 +62,16 @@ class Module:
         self._modules[name] = module
 
     # ---- traversal ---------------------------------------------------------------------------
-    def named_modules(self, prefix=""):
+    def named_modules(self, prefix="", _seen=None):
+        # A module used twice (shared layers) is yielded once, as in torch.
+        _seen = set() if _seen is None else _seen
+        if id(self) in _seen:
+            return
+        _seen.add(id(self))
         yield prefix, self
         for name, child in self._modules.items():
             if child is not None:
-                yield from child.named_modules(f"{prefix}.{name}" if prefix else name)
+                yield from child.named_modules(f"{prefix}.{name}" if prefix else name, _seen)
 
     def modules(self):
         for _, m in self.named_modules():
@@ -137,6 +142,11 @@ class Module:
         if dtype is not None:
             for p in self.parameters():
                 p.data = p.data.astype(dtype)
+            # Float buffers (BatchNorm running stats) follow the parameters; integer ones
+            # (num_batches_tracked) keep their dtype, as in torch.
+            for b in self.buffers():
+                if np.issubdtype(b.dtype, np.floating):
+                    b.data = b.data.astype(dtype)
         return self
 
     def double(self):
@@ -146,13 +156,20 @@ class Module:
         return self.to(np.float32)
 
     # ---- state -------------------------------------------------------------------------------
-    def state_dict(self):
+    def state_dict(self, destination=None, prefix=""):
         """Name -> Tensor for every parameter and buffer (the arrays are shared, not copied)."""
-        state = OrderedDict()
-        for name, p in self.named_parameters():
-            state[name] = p
-        for name, b in self.named_buffers():
-            state[name] = b
+        # torch's layout: each module's parameters then its buffers, then its children in order; a shared
+        # module appears under every name it is reachable by (so checkpoints load into either copy).
+        state = OrderedDict() if destination is None else destination
+        for name, p in self._parameters.items():
+            if p is not None:
+                state[prefix + name] = p
+        for name, b in self._buffers.items():
+            if b is not None:
+                state[prefix + name] = b
+        for name, child in self._modules.items():
+            if child is not None:
+                child.state_dict(state, f"{prefix}{name}.")
         return state
 
     def load_state_dict(self, state_dict, strict=True):
@@ -162,6 +179,7 @@ class Module:
         unexpected = [k for k in state_dict if k not in own]
         if strict and (missing or unexpected):
             raise KeyError(f"[load_state_dict] missing keys {missing}, unexpected keys {unexpected}")
+        pairs = []
         for name, target in own.items():
             if name not in state_dict:
                 continue
@@ -171,6 +189,9 @@ class Module:
                 raise ValueError(
                     f"[load_state_dict] size mismatch for {name}: checkpoint has {value.shape}, model has {target.shape}"
                 )
+            pairs.append((target, value))
+        # Copy only once every shape has been checked, so a failed load leaves the model untouched.
+        for target, value in pairs:
             target.data[...] = value
         return missing, unexpected
 

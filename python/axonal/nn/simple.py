@@ -23,10 +23,9 @@ class Sequential(Module):
         return x
 
     def __getitem__(self, i):
-        layers = list(self._modules.values())
-        if isinstance(i, slice):
-            return Sequential(*layers[i])
-        return layers[i]
+        if isinstance(i, slice):  # keeps the original names, as torch does, so state_dict keys still match
+            return Sequential(OrderedDict(list(self._modules.items())[i]))
+        return list(self._modules.values())[i]
 
     def __len__(self):
         return len(self._modules)

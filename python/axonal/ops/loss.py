@@ -130,10 +130,18 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
             raise ValueError(f"[cross_entropy] probability target must match input shape {input.shape}, got {target.shape}")
     else:
         raise TypeError(f"[cross_entropy] target must be int64 class indices or float probabilities, got {target.dtype}")
-    if weight is not None and weight.shape != (C,):
-        raise ValueError(f"[cross_entropy] weight must have shape ({C},), got {weight.shape}")
-    w = None if weight is None else (weight.data if isinstance(weight, Tensor) else np.asarray(weight))
+    w = _class_weight("cross_entropy", weight, C)
     return CrossEntropy.apply(input, target, w, ignore_index, reduction, float(label_smoothing))
+
+
+def _class_weight(op, weight, C):
+    """The per-class weight as an array of shape (C,) (a Tensor, an array or a list), or None."""
+    if weight is None:
+        return None
+    w = weight.data if isinstance(weight, Tensor) else np.asarray(weight)
+    if w.shape != (C,):
+        raise ValueError(f"[{op}] weight must have shape ({C},), got {w.shape}")
+    return w
 
 
 class NLL(Function):
@@ -180,7 +188,7 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
     bad = (t != ignore_index) & ((t < 0) | (t >= input.shape[1]))
     if bad.any():
         raise IndexError(f"[nll_loss] target {int(t[bad][0])} is out of range for {input.shape[1]} classes")
-    w = None if weight is None else (weight.data if isinstance(weight, Tensor) else np.asarray(weight))
+    w = _class_weight("nll_loss", weight, input.shape[1])
     return NLL.apply(input, target, w, ignore_index, reduction)
 
 
@@ -196,7 +204,8 @@ class BCE(Function):
             loss = loss * weight
         ctx.save_for_backward(p, t, weight)
         ctx.reduction, ctx.count = reduction, loss.size
-        return _reduce_array(loss, reduction)
+        # A float64 weight or target must not turn a float32 loss into float64 (as in BCEWithLogits).
+        return _reduce_array(loss.astype(p.dtype, copy=False), reduction)
 
     @staticmethod
     def backward(ctx, g):
