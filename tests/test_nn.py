@@ -796,3 +796,15 @@ def test_functional_batch_norm_gradcheck():
     w = ax.tensor(np.array([1.0, 2.0, 0.5]), requires_grad=True)
     b = ax.tensor(np.array([0.1, 0.0, -0.3]), requires_grad=True)
     assert gradcheck(lambda x, w, b: F.batch_norm(x, None, None, w, b, training=True), (x, w, b))
+
+
+def test_deepcopy_gives_an_independent_model():
+    import copy
+
+    net = nn.Sequential(nn.Linear(2, 3), nn.BatchNorm1d(3))
+    twin = copy.deepcopy(net)
+    assert list(twin.state_dict()) == list(net.state_dict())
+    assert twin[0].weight is not net[0].weight
+    np.testing.assert_array_equal(twin[0].weight.data, net[0].weight.data)
+    twin(ax.randn(4, 2))
+    assert int(twin[1].num_batches_tracked.item()) == 1 and int(net[1].num_batches_tracked.item()) == 0
