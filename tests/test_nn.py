@@ -173,6 +173,66 @@ def test_state_dict_of_a_shared_module_matches_torch():
     assert list(nn.Sequential(lin, nn.ReLU(), lin).state_dict()) == list(tnn.Sequential(tlin, tnn.ReLU(), tlin).state_dict())
 
 
+@needs_torch
+def test_modules_of_a_shared_layer_listed_once_like_torch():
+    def count(m):
+        relu = m.ReLU()
+        return len(list(m.Sequential(m.Linear(2, 2), relu, m.Linear(2, 2), relu).modules()))
+
+    assert count(nn) == count(tnn) == 4
+
+
+def test_buffers_stay_registered_when_reassigned():
+    bn = nn.BatchNorm1d(3)
+    bn.running_mean = ax.full((3,), 2.0)
+    assert "running_mean" in bn.state_dict() and bn.state_dict()["running_mean"] is bn.running_mean
+    assert [n for n, _ in bn.named_buffers()] == ["running_mean", "running_var", "num_batches_tracked"]
+    assert "running_mean" not in dict(bn.named_parameters())
+
+
+@needs_torch
+def test_replacing_a_parameter_keeps_its_place_like_torch():
+    def keys(m):
+        lin = m.Linear(2, 3)
+        lin.weight = m.Parameter(lin.weight.detach().clone() * 2)
+        return list(lin.state_dict())
+
+    assert keys(nn) == keys(tnn) == ["weight", "bias"]
+
+
+def test_register_parameter_and_buffer_by_hand():
+    m = nn.Module()
+    m.register_parameter("w", nn.Parameter(ax.ones(2)))
+    m.register_parameter("unused", None)
+    m.register_buffer("stat", ax.zeros(2))
+    assert list(m.state_dict()) == ["w", "stat"]
+    assert m.unused is None and m.w.shape == (2,)
+
+
+def test_apply_visits_children_then_self_and_requires_grad_():
+    net = nn.Sequential(nn.Linear(2, 3), nn.Sequential(nn.Linear(3, 3)), nn.ReLU())
+    seen = []
+    net.apply(lambda m: seen.append(type(m).__name__))
+    assert seen == ["Linear", "Linear", "Sequential", "ReLU", "Sequential"]
+
+    def init_fn(m):
+        if isinstance(m, nn.Linear):
+            nn.init.ones_(m.weight)
+
+    net.apply(init_fn)
+    assert all((m.weight.data == 1).all() for m in net.modules() if isinstance(m, nn.Linear))
+    assert net.requires_grad_(False) is net
+    assert not any(p.requires_grad for p in net.parameters())
+    assert not net(ax.randn(2, 2)).requires_grad
+
+
+def test_parameter_is_a_tensor_that_requires_grad():
+    p = nn.Parameter(ax.zeros(2, 3))
+    assert isinstance(p, ax.Tensor) and p.requires_grad and p.shape == (2, 3)
+    assert repr(p).startswith("Parameter containing:\ntensor(")
+    assert not nn.Parameter(ax.zeros(1), requires_grad=False).requires_grad
+
+
 # ---- state_dict / load_state_dict -----------------------------------------------------------------
 @needs_torch
 def test_state_dict_keys_match_torch_including_batchnorm_buffers():
@@ -316,6 +376,7 @@ def test_repr_matches_torch_line_by_line():
             m.Conv2d(2, 4, (3, 5)), m.MaxPool2d(2), m.AvgPool2d(3, stride=2, padding=1), m.Flatten(),
             m.LeakyReLU(0.2), m.Sigmoid(), m.Tanh(), m.Softmax(dim=1), m.LogSoftmax(dim=-1), m.Dropout(0.2),
             m.BatchNorm2d(3), m.Sequential(m.Linear(2, 2, bias=False), m.ReLU()),
+            m.Conv2d(2, 2, 3, padding="valid"), m.Conv2d(2, 2, 3, padding="same"), m.Conv2d(2, 2, 1, padding=(0, 1)),
         )
 
     ours, theirs = repr(make(nn)).splitlines(), repr(make(tnn)).splitlines()
@@ -502,7 +563,8 @@ def test_init_needs_two_dims_for_fans():
 
 @needs_torch
 @pytest.mark.parametrize("args", [("linear",), ("conv2d",), ("sigmoid",), ("tanh",), ("relu",), ("leaky_relu",),
-                                  ("leaky_relu", 0.2), ("leaky_relu", 0), ("selu",), ("conv_transpose2d",)])
+                                  ("leaky_relu", 0.2), ("leaky_relu", 0), ("selu",), ("conv_transpose2d",),
+                                  ("conv_transpose3d",), ("conv1d",), ("conv3d",)])
 def test_calculate_gain_matches_torch(args):
     assert nn.init.calculate_gain(*args) == pytest.approx(tnn.init.calculate_gain(*args), rel=1e-12)
 
@@ -734,3 +796,15 @@ def test_functional_batch_norm_gradcheck():
     w = ax.tensor(np.array([1.0, 2.0, 0.5]), requires_grad=True)
     b = ax.tensor(np.array([0.1, 0.0, -0.3]), requires_grad=True)
     assert gradcheck(lambda x, w, b: F.batch_norm(x, None, None, w, b, training=True), (x, w, b))
+
+
+def test_deepcopy_gives_an_independent_model():
+    import copy
+
+    net = nn.Sequential(nn.Linear(2, 3), nn.BatchNorm1d(3))
+    twin = copy.deepcopy(net)
+    assert list(twin.state_dict()) == list(net.state_dict())
+    assert twin[0].weight is not net[0].weight
+    np.testing.assert_array_equal(twin[0].weight.data, net[0].weight.data)
+    twin(ax.randn(4, 2))
+    assert int(twin[1].num_batches_tracked.item()) == 1 and int(net[1].num_batches_tracked.item()) == 0
