@@ -121,9 +121,8 @@ py::array matmul_py(py::array a, py::array b) {
         const T* B = cdata_ptr<T>(b);
         T* C = data_ptr<T>(c);
         py::gil_scoped_release release;
-        for (int64_t i = 0; i < batch; ++i)
-            gemm<T>(va.trans, vb.trans, M, N, K, T(1), A + i * sa, va.ld, B + i * sb, vb.ld, T(0), C + i * M * N,
-                    std::max<int64_t>(N, 1));
+        gemm_batched<T>(va.trans, vb.trans, batch, M, N, K, T(1), A, sa, va.ld, B, sb, vb.ld, T(0), C, M * N,
+                        std::max<int64_t>(N, 1));
     };
     if (dt == DType::F32)
         run(float());
