@@ -29,9 +29,13 @@
 
 namespace axonal {
 
+#ifndef AX_F32_MC  // overridable (-DAX_F32_MC=...) only to re-run the measurements above
+#define AX_F32_MC 144
+#define AX_F32_KC 256
+#endif
 struct BlockingAvx2F32 {
     static constexpr int MR = 6, NR = 16;
-    static constexpr int64_t MC = 144, KC = 256, NC = 4080;
+    static constexpr int64_t MC = AX_F32_MC, KC = AX_F32_KC, NC = 4080;
     static constexpr int64_t SMALL_WORK = 48 * 48 * 48;
     static constexpr int64_t MIN_WORK_PER_THREAD = 40 * 40 * 40;
 };
