@@ -18,6 +18,7 @@ struct MatrixView {
 // Logical shape (rows, cols) with element strides (s0, s1) -> a row-major view the kernel understands.
 MatrixView matrix_view(const std::string& op, const char* name, const py::array& a, int64_t s0, int64_t s1) {
     int64_t rows = a.shape(a.ndim() - 2), cols = a.shape(a.ndim() - 1);
+    if (rows == 0 || cols == 0) return {false, std::max<int64_t>(cols, 1)};  // empty: nothing is read
     if ((s1 == 1 || cols <= 1) && s0 >= std::max<int64_t>(cols, 1)) return {false, std::max<int64_t>(s0, 1)};
     if ((s0 == 1 || rows <= 1) && s1 >= std::max<int64_t>(rows, 1)) return {true, std::max<int64_t>(s1, 1)};
     if (rows <= 1 && cols <= 1) return {false, 1};
@@ -121,9 +122,8 @@ py::array matmul_py(py::array a, py::array b) {
         const T* B = cdata_ptr<T>(b);
         T* C = data_ptr<T>(c);
         py::gil_scoped_release release;
-        for (int64_t i = 0; i < batch; ++i)
-            gemm<T>(va.trans, vb.trans, M, N, K, T(1), A + i * sa, va.ld, B + i * sb, vb.ld, T(0), C + i * M * N,
-                    std::max<int64_t>(N, 1));
+        gemm_batched<T>(va.trans, vb.trans, batch, M, N, K, T(1), A, sa, va.ld, B, sb, vb.ld, T(0), C, M * N,
+                        std::max<int64_t>(N, 1));
     };
     if (dt == DType::F32)
         run(float());

@@ -1,5 +1,8 @@
 #include <pybind11/pybind11.h>
 
+#include <string>
+
+#include "kernels/gemm.h"
 #include "kernels/gemm_blocking.h"
 #include "kernels/parallel.h"
 
@@ -22,7 +25,11 @@ void bind_threads(py::module_& m) {
         return false;
 #endif
     });
-    m.def("cpu_has_avx2_fma", &cpu_has_avx2_fma, "Whether the AVX2/FMA kernels are in use on this CPU.");
+    m.def("cpu_has_avx2_fma", &cpu_has_avx2_fma, "Whether this CPU (and build) can run the AVX2/FMA kernels.");
+    m.def("avx2_enabled", &avx2_enabled,
+          "Whether the AVX2/FMA kernels are in use: the CPU has them and AXONAL_DISABLE_AVX2 was not set at import.");
+    m.def("gemm_kernel", []() { return std::string(gemm_kernel_name()); },
+          "Which GEMM kernels this process uses: 'avx2' or 'generic'.");
 }
 
 }  // namespace axonal

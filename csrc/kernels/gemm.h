@@ -2,8 +2,10 @@
 //   op(A) is M x K: A is M x K (lda >= K) when !transA, K x M (lda >= M) when transA.
 //   op(B) is K x N: B is K x N (ldb >= N) when !transB, N x K (ldb >= K) when transB.
 //   C is M x N with ldc >= N. When beta == 0, C is overwritten (NaNs in C do not leak through).
-// gemm() is the fast path (cache-blocked, multi-threaded); gemm_reference() is the naive
-// triple loop kept beside it to test against.
+// gemm() is the fast path (cache-blocked, multi-threaded, AVX2/FMA when the CPU has it); the result
+// does not depend on the thread count. gemm_reference() is the naive triple loop kept beside it to
+// test against. gemm_batched() runs `batch` independent products, matrix i at A + i*strideA etc.
+// (a stride may be 0 to reuse one matrix).
 #pragma once
 #include <cstdint>
 
@@ -16,5 +18,13 @@ void gemm(bool transA, bool transB, int64_t M, int64_t N, int64_t K, T alpha, co
 template <typename T>
 void gemm_reference(bool transA, bool transB, int64_t M, int64_t N, int64_t K, T alpha, const T* A,
                     int64_t lda, const T* B, int64_t ldb, T beta, T* C, int64_t ldc);
+
+template <typename T>
+void gemm_batched(bool transA, bool transB, int64_t batch, int64_t M, int64_t N, int64_t K, T alpha, const T* A,
+                  int64_t strideA, int64_t lda, const T* B, int64_t strideB, int64_t ldb, T beta, T* C,
+                  int64_t strideC, int64_t ldc);
+
+// "avx2" or "generic": the kernels gemm() uses in this process.
+const char* gemm_kernel_name();
 
 }  // namespace axonal

@@ -1,68 +1,68 @@
-// Blocking constants and micro-kernels for gemm.cpp: the one place where tile and cache sizes live.
+// Blocking constants for the GEMM: the one place where tile and cache sizes live.
 //
-// A micro-kernel computes C[0:mr, 0:nr] += Apanel (kc x MR, column-major slivers) * Bpanel (kc x NR,
-// row-major slivers); mr <= MR and nr <= NR handle the ragged edges.
+// Packed layouts (gemm_driver.h): an A sliver is kc x MR stored k-major (the MR values of one k are
+// contiguous), a B sliver is kc x NR stored k-major (the NR values of one k are contiguous). A
+// micro-kernel computes an MR x NR tile of C from one A sliver and one B sliver.
 //
-// How the sizes were chosen (x86-64 with 32 KiB L1d, 512 KiB-1 MiB L2 per core, a shared L3):
+// How the sizes were chosen (AMD EPYC Zen 2 here: 32 KiB L1d, 512 KiB L2 per core, 16 MiB L3; the
+// same reasoning holds for any AVX2 core with >= 256 KiB L2):
 //   MR x NR: the register tile. AVX2 has 16 ymm registers; a 6 x 16 float tile is 12 accumulators
-//            + 2 for the B row + 1 broadcast of A = 15, the largest that fits (BLIS's Haswell choice).
+//            + 2 for the B row + 1 broadcast of A = 15. Per k it issues 12 FMAs against 8 loads
+//            (2 B vectors + 6 broadcasts), so the two FMA pipes, not the two load ports, are the limit.
 //            For double the same register budget gives 6 x 8.
-//   KC:      one B sliver (KC x NR) plus one A sliver (KC x MR) should stay in L1 while the micro-kernel
-//            streams them: 256 * (16 + 6) * 4 B = 22 KiB < 32 KiB.
-//   MC:      the packed A block (MC x KC) stays in L2: 144 * 256 * 4 B = 144 KiB, leaving room for the
-//            B slivers flowing through; kept a multiple of MR and small enough that M = 1024 splits into
-//            several blocks per thread for load balance.
-//   NC:      the packed B panel (KC x NC) lives in L3 and is shared by all threads: 256 * 4096 * 4 B = 4 MiB.
+//   KC:      one B sliver (KC x NR) must stay in L1 while the A slivers stream past it:
+//            256 * 16 * 4 B = 16 KiB, half of L1, leaving room for the A sliver (6 KiB) and C.
+//            Measured: 192..384 are within noise of each other; larger KC means fewer passes over C.
+//   MC:      the packed A block (MC x KC) stays in L2 while every B sliver of the panel meets it:
+//            MC * 256 * 4 B. Measured at 1024^3 with MC in {72, 96, 144, 192, 240, 288}: flat from
+//            96 to 240; 144 (144 KiB) is used. The driver shrinks MC per thread so that every
+//            thread's rows split into equal blocks (load balance) — MC is an upper bound.
+//   NC:      the packed B panel (KC x NC) lives in L3 and is shared by all threads:
+//            256 * 4080 * 4 B ~ 4 MiB of the 16 MiB L3. 4080 = 255 * NR.
+//   SMALL:   below M*N*K = SMALL_WORK the driver skips packing A (and B unless it is transposed) and
+//            runs the micro-kernel on the operands in place; measured crossover on this machine.
+//   MIN_WORK_PER_THREAD: M*N*K a thread must get before a second thread is woken (wake-up + barrier
+//            cost ~ a few microseconds); measured.
+// The portable path (no AVX2) uses a tile the compiler can auto-vectorize with SSE2 / NEON.
 #pragma once
 #include <cstdint>
 
 namespace axonal {
 
-template <typename T>
-using MicroKernel = void (*)(int64_t kc, const T* a, const T* b, T* c, int64_t ldc, int64_t mr, int64_t nr);
-
+#ifndef AX_F32_MC  // overridable (-DAX_F32_MC=...) only to re-run the measurements above
+#define AX_F32_MC 144
+#define AX_F32_KC 256
+#endif
 struct BlockingAvx2F32 {
     static constexpr int MR = 6, NR = 16;
-    static constexpr int64_t MC = 144, KC = 256, NC = 4096;
+    static constexpr int64_t MC = AX_F32_MC, KC = AX_F32_KC, NC = 4080;
+    static constexpr int64_t SMALL_WORK = 48 * 48 * 48;
+    static constexpr int64_t MIN_WORK_PER_THREAD = 40 * 40 * 40;
 };
 struct BlockingAvx2F64 {
     static constexpr int MR = 6, NR = 8;
-    static constexpr int64_t MC = 96, KC = 256, NC = 2048;
+    static constexpr int64_t MC = 96, KC = 256, NC = 2040;
+    static constexpr int64_t SMALL_WORK = 40 * 40 * 40;
+    static constexpr int64_t MIN_WORK_PER_THREAD = 32 * 32 * 32;
 };
-// Portable path: a tile the compiler can auto-vectorize with baseline SSE2 / NEON.
 struct BlockingGenericF32 {
     static constexpr int MR = 4, NR = 8;
     static constexpr int64_t MC = 128, KC = 256, NC = 2048;
+    static constexpr int64_t SMALL_WORK = 32 * 32 * 32;
+    static constexpr int64_t MIN_WORK_PER_THREAD = 32 * 32 * 32;
 };
 struct BlockingGenericF64 {
     static constexpr int MR = 4, NR = 4;
     static constexpr int64_t MC = 128, KC = 256, NC = 2048;
+    static constexpr int64_t SMALL_WORK = 32 * 32 * 32;
+    static constexpr int64_t MIN_WORK_PER_THREAD = 32 * 32 * 32;
 };
 
-// Portable micro-kernel: accumulates the full MR x NR tile in a local array, then adds the valid part.
-template <typename T, typename Blocking>
-void microkernel_generic_impl(int64_t kc, const T* a, const T* b, T* c, int64_t ldc, int64_t mr, int64_t nr) {
-    constexpr int MR = Blocking::MR, NR = Blocking::NR;
-    T acc[MR][NR] = {};
-    for (int64_t k = 0; k < kc; ++k) {
-        const T* ak = a + k * MR;
-        const T* bk = b + k * NR;
-        for (int i = 0; i < MR; ++i)
-            for (int j = 0; j < NR; ++j) acc[i][j] += ak[i] * bk[j];
-    }
-    for (int64_t i = 0; i < mr; ++i)
-        for (int64_t j = 0; j < nr; ++j) c[i * ldc + j] += acc[i][j];
-}
-
-template <typename T, typename Blocking>
-MicroKernel<T> microkernel_generic() {
-    return &microkernel_generic_impl<T, Blocking>;
-}
-
-// Defined in gemm_avx2.cpp (compiled with -mavx2 -mfma). cpu_has_avx2_fma() is false when that file
-// was built without AVX2 support or the running CPU lacks it; the other two are then never called.
+// cpu_has_avx2_fma(): the CPU and this build can run the AVX2/FMA kernels (defined in gemm_avx2.cpp;
+// false when that file was built without AVX2 support). avx2_enabled(): that, unless the environment
+// variable AXONAL_DISABLE_AVX2 is set to something other than "" or "0" when the module loads — the
+// switch that forces the portable kernels (used by the tests to cover both paths on one machine).
 bool cpu_has_avx2_fma();
-MicroKernel<float> microkernel_avx2_f32();
-MicroKernel<double> microkernel_avx2_f64();
+bool avx2_enabled();
 
 }  // namespace axonal

@@ -62,4 +62,32 @@ void parallel_for(int64_t n, int64_t cost_per_item, F f) {
 #endif
 }
 
+// Runs f(tid, nthreads) once on each of nthreads threads of one team (inline, as f(0, 1), when
+// nthreads <= 1 or already inside a parallel region). For kernels that keep shared state across phases
+// and synchronise with team_barrier() instead of paying a fork/join per phase.
+template <typename F>
+void parallel_team(int nthreads, F f) {
+#ifdef AXONAL_OPENMP
+    if (nthreads > 1 && !omp_in_parallel()) {
+#pragma omp parallel num_threads(nthreads)
+        f(omp_get_thread_num(), omp_get_num_threads());
+        return;
+    }
+#endif
+    (void)nthreads;
+    f(0, 1);
+}
+
+// Barrier for the team of parallel_team(); pass the nthreads f was given. A no-op for one thread, so a
+// kernel running inline inside someone else's region never joins that region's barrier.
+inline void team_barrier(int nthreads) {
+#ifdef AXONAL_OPENMP
+    if (nthreads > 1) {
+#pragma omp barrier
+    }
+#else
+    (void)nthreads;
+#endif
+}
+
 }  // namespace axonal

@@ -1,0 +1,209 @@
+"""GEMM throughput table: axonal vs NumPy (@) vs PyTorch, float32, at 2 threads and at 1 thread.
+
+    PYTHONPATH=python python benchmarks/gemm_table.py [--out benchmarks/out/gemm.png] [--threads 2 1]
+
+For each shape it prints GFLOP/s of axonal (_C.matmul), NumPy and PyTorch (when installed), the ratios
+axonal/NumPy and axonal/PyTorch, and axonal's fraction of the FMA peak calibrated by fma_peak.py in the
+same run; then it draws the numbers as a bar chart (PNG, needs matplotlib).
+
+Every library gets the same thread count: with threadpoolctl installed the BLAS pools are limited in
+process; without it each thread count runs in a subprocess with OMP_NUM_THREADS / OPENBLAS_NUM_THREADS /
+MKL_NUM_THREADS set before NumPy loads. torch.set_num_threads and axonal.set_num_threads are set as well.
+
+Shapes are M x K x N. The training shapes are those of a Linear layer y = x @ W with x (M x K), W (K x N):
+fwd is x @ W, dW is x^T @ g (a transposed view of x, no copy) and dX is g @ W^T (a transposed view of W).
+Timing: calls are repeated for ~25 ms per sample, libraries interleaved, best of several samples, so a
+neighbour's burst of load on a shared machine hurts all three alike and is mostly filtered out.
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SQUARE = [64, 128, 256, 512, 1024, 2048]
+TRAINING = [(64, 784, 256), (64, 3136, 128), (128, 10, 64)]
+
+
+def cases(squares):
+    """(label, M, K, N, trans_a, trans_b): op(A) is M x K, op(B) is K x N."""
+    out = [(f"{s}^3", s, s, s, False, False) for s in squares]
+    for M, K, N in TRAINING:
+        out.append((f"{M}x{K}x{N} fwd", M, K, N, False, False))
+        out.append((f"{K}x{M}x{N} dW TN", K, M, N, True, False))
+        out.append((f"{M}x{N}x{K} dX NT", M, N, K, False, True))
+    return out
+
+
+def _import_axonal():
+    try:
+        import axonal  # noqa: F401
+    except ImportError:
+        sys.path.insert(0, os.path.join(os.path.dirname(HERE), "python"))
+    from axonal import _C
+
+    return _C
+
+
+def _best_per_call(fns, target_s=0.025, samples=7):
+    """Best seconds per call of each function; the functions are sampled in turn."""
+    reps = []
+    for f in fns:
+        f()
+        t0 = time.perf_counter()
+        f()
+        dt = max(time.perf_counter() - t0, 1e-7)
+        reps.append(max(1, min(100000, int(target_s / dt))))
+    best = [float("inf")] * len(fns)
+    for _ in range(samples):
+        for i, f in enumerate(fns):
+            n = reps[i]
+            t0 = time.perf_counter()
+            for _ in range(n):
+                f()
+            best[i] = min(best[i], (time.perf_counter() - t0) / n)
+    return best
+
+
+def measure(threads, squares):
+    """Rows of GFLOP/s for every case at `threads` threads (the BLAS pools must already be limited)."""
+    import numpy as np
+
+    _C = _import_axonal()
+    _C.set_num_threads(threads)
+    try:
+        import torch
+
+        torch.set_num_threads(threads)
+    except ImportError:
+        torch = None
+    rng = np.random.default_rng(0)
+    rows = []
+    for label, M, K, N, ta, tb in cases(squares):
+        a_store = rng.standard_normal((K, M) if ta else (M, K)).astype(np.float32)
+        b_store = rng.standard_normal((N, K) if tb else (K, N)).astype(np.float32)
+        a = a_store.T if ta else a_store
+        b = b_store.T if tb else b_store
+        fns = [lambda: _C.matmul(a, b), lambda: a @ b]
+        if torch is not None:
+            ta_t, tb_t = torch.from_numpy(a_store), torch.from_numpy(b_store)
+            ta_t = ta_t.t() if ta else ta_t
+            tb_t = tb_t.t() if tb else tb_t
+            fns.append(lambda: torch.mm(ta_t, tb_t))
+        times = _best_per_call(fns)
+        flop = 2.0 * M * N * K
+        gf = [flop / t * 1e-9 for t in times]
+        rows.append({"label": label, "axonal": gf[0], "numpy": gf[1], "torch": gf[2] if torch is not None else None})
+    return rows
+
+
+def measure_isolated(threads, squares):
+    """measure() with every library limited to `threads` threads: threadpoolctl in process, or a subprocess."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        threadpool_limits = None
+    if threadpool_limits is not None:
+        with threadpool_limits(limits=threads):
+            return measure(threads, squares)
+    env = dict(os.environ)
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS"):
+        env[var] = str(threads)
+    cmd = [sys.executable, os.path.abspath(__file__), "--worker", str(threads), "--sizes", *map(str, squares)]
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise RuntimeError(f"worker for {threads} thread(s) failed:\n{proc.stderr}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def _fmt(x, width=8, prec=1):
+    return f"{x:{width}.{prec}f}" if x is not None else " " * (width - 1) + "-"
+
+
+def print_table(threads, rows, peak):
+    has_torch = any(r["torch"] is not None for r in rows)
+    peak_txt = f"calibrated FMA peak {peak:.1f} GFLOP/s" if peak else "no FMA peak calibrated"
+    print(f"\nfloat32 GEMM, {threads} thread(s), GFLOP/s ({peak_txt})")
+    head = f"{'shape (MxKxN)':<22}{'axonal':>8}{'numpy':>8}{'torch':>8}{'ax/np':>8}{'ax/torch':>9}{'ax/peak':>8}"
+    print(head)
+    print("-" * len(head))
+    for r in rows:
+        ax, npy, tt = r["axonal"], r["numpy"], r["torch"]
+        print(
+            f"{r['label']:<22}{_fmt(ax)}{_fmt(npy)}{_fmt(tt)}{_fmt(ax / npy, 8, 2)}"
+            f"{_fmt(ax / tt if has_torch and tt else None, 9, 2)}{_fmt(ax / peak if peak else None, 8, 2)}"
+        )
+
+
+def plot(results, peaks, out):
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print(f"\nmatplotlib is not installed: no chart written to {out}", file=sys.stderr)
+        return
+    import numpy as np
+
+    fig, axes = plt.subplots(len(results), 1, figsize=(14, 4.5 * len(results)), squeeze=False)
+    for ax, (threads, rows) in zip(axes[:, 0], results):
+        labels = [r["label"] for r in rows]
+        x = np.arange(len(rows))
+        libs = [("axonal", "tab:blue"), ("numpy", "tab:orange")]
+        if any(r["torch"] is not None for r in rows):
+            libs.append(("torch", "tab:green"))
+        w = 0.8 / len(libs)
+        for i, (lib, color) in enumerate(libs):
+            vals = [r[lib] or 0.0 for r in rows]
+            ax.bar(x + (i - (len(libs) - 1) / 2) * w, vals, w, label=lib, color=color)
+        peak = peaks.get(threads) if peaks else None
+        if peak:
+            ax.axhline(peak, color="k", ls="--", lw=1, label=f"FMA peak {peak:.0f}")
+        ax.set_xticks(x)
+        ax.set_xticklabels(labels, rotation=30, ha="right", fontsize=8)
+        ax.set_ylabel("GFLOP/s")
+        ax.set_title(f"float32 GEMM, {threads} thread(s)")
+        ax.legend(fontsize=8, ncol=4)
+    fig.tight_layout()
+    os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
+    fig.savefig(out, dpi=110)
+    print(f"\nchart written to {out}")
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--out", default=os.path.join(HERE, "out", "gemm.png"), help="PNG chart path")
+    p.add_argument("--threads", type=int, nargs="+", default=[2, 1], help="thread counts (default: 2 1)")
+    p.add_argument("--sizes", type=int, nargs="+", default=SQUARE, help="square sizes (default: %(default)s)")
+    p.add_argument("--worker", type=int, help=argparse.SUPPRESS)
+    args = p.parse_args()
+
+    if args.worker is not None:  # subprocess mode: the thread env vars are already set
+        print(json.dumps(measure(args.worker, args.sizes)))
+        return 0
+
+    sys.path.insert(0, HERE)
+    from fma_peak import calibrate
+
+    peaks = calibrate(tuple(sorted(set(args.threads)))) or {}
+    try:
+        load = open("/proc/loadavg").read().split()[:3]
+        print(f"load average before the run: {' '.join(load)} on {os.cpu_count()} CPUs")
+    except OSError:
+        pass
+    for t, g in sorted(peaks.items()):
+        print(f"FMA peak, {t} thread(s): {g:.1f} GFLOP/s")
+    results = []
+    for t in args.threads:
+        rows = measure_isolated(t, args.sizes)
+        results.append((t, rows))
+        print_table(t, rows, peaks.get(t))
+    plot(results, peaks, args.out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
