@@ -13,7 +13,8 @@ MKL_NUM_THREADS set before NumPy loads. torch.set_num_threads and axonal.set_num
 Shapes are M x K x N. The training shapes are those of a Linear layer y = x @ W with x (M x K), W (K x N):
 fwd is x @ W, dW is x^T @ g (a transposed view of x, no copy) and dX is g @ W^T (a transposed view of W).
 Timing: calls are repeated for ~25 ms per sample, libraries interleaved, best of several samples, so a
-neighbour's burst of load on a shared machine hurts all three alike and is mostly filtered out.
+neighbour's burst of load on a shared machine hurts all three alike and is mostly filtered out. Each sample
+starts after a pause (SETTLE_S) so that no library is timed while another one's threads still spin.
 """
 import argparse
 import json
@@ -47,10 +48,17 @@ def _import_axonal():
     return _C
 
 
+# After a call, OpenBLAS worker threads busy-wait for up to ~2^28 cycles (~0.1 s) and libgomp's for about
+# a millisecond. On a 2-core machine a library timed right after another would share its cores with those
+# spinning threads, so every sample starts after a pause that lets the previous library's pool go to sleep.
+SETTLE_S = 0.15
+
+
 def _best_per_call(fns, target_s=0.025, samples=7):
-    """Best seconds per call of each function; the functions are sampled in turn."""
+    """Best seconds per call of each function; the functions are sampled in turn, each after a settle pause."""
     reps = []
     for f in fns:
+        time.sleep(SETTLE_S)
         f()
         t0 = time.perf_counter()
         f()
@@ -60,6 +68,8 @@ def _best_per_call(fns, target_s=0.025, samples=7):
     for _ in range(samples):
         for i, f in enumerate(fns):
             n = reps[i]
+            time.sleep(SETTLE_S)
+            f()  # wakes this library's pool, so the timed calls do not pay for it
             t0 = time.perf_counter()
             for _ in range(n):
                 f()
