@@ -14,6 +14,7 @@ import axonal as ax
 import axonal.data
 from axonal.data import DataLoader, Dataset, TensorDataset, normalize, standardize, to_float_images
 from axonal.data.datasets import fashion as fm
+from axonal.data import datasets
 from axonal.data.datasets import IDXError, read_idx, write_idx
 
 SYSTEM_FILES = Path("/usr/share/datasets/fashion-mnist")
@@ -546,3 +547,14 @@ def test_official_md5_matches_installed_files(name):
     header = b"\x1f\x8b\x08\x08" + struct.pack("<I", mtime) + raw[8:10] + name[:-3].encode() + b"\x00"
     assert hashlib.md5(header + raw[10:]).hexdigest() == fm.MD5[name]
     assert fm.content_sha256(SYSTEM_FILES / name) == fm.CONTENT_SHA256[name[:-3]]
+
+
+def test_standardize_option_uses_training_statistics():
+    plain = datasets.fashion_mnist_sample("test")
+    std = datasets.fashion_mnist_sample("test", standardize=True)
+    x, xs = plain.tensors[0].numpy(), std.tensors[0].numpy()
+    assert xs.dtype == np.float32 and xs.shape == x.shape
+    np.testing.assert_allclose(xs, (x - datasets.MEAN) / datasets.STD, rtol=1e-6, atol=1e-6)
+    # the sample is drawn from the same distribution, so its statistics land near zero mean, unit std
+    assert abs(float(xs.mean())) < 0.1 and abs(float(xs.std()) - 1.0) < 0.1
+    np.testing.assert_array_equal(std.tensors[1].numpy(), plain.tensors[1].numpy())
