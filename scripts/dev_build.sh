@@ -9,4 +9,9 @@ BUILD_DIR=${BUILD_DIR:-build/dev}
 cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release \
   -DPython_EXECUTABLE="$(command -v "$PY")" -Dpybind11_DIR="$("$PY" -m pybind11 --cmakedir)" >/dev/null
 cmake --build "$BUILD_DIR"
-cp "$BUILD_DIR"/_C*.so python/axonal/
+# Copy then rename: overwriting the .so in place would crash any running process that has it mapped
+# (a long training run, a test session); a rename leaves that process on the old inode.
+for so in "$BUILD_DIR"/_C*.so; do
+  cp "$so" "python/axonal/.$(basename "$so").tmp"
+  mv -f "python/axonal/.$(basename "$so").tmp" "python/axonal/$(basename "$so")"
+done

@@ -147,6 +147,14 @@ struct GemmDriver {
         return nt;
     }
 
+    // The k-chunk length: K cut into ceil(K / KC) equal chunks of at most KC, rounded up to a multiple
+    // of 8. A plain KC stride leaves a short tail (K = 288 -> 256 + 32, the 3x3 conv over 32 channels)
+    // whose micro-kernel calls load and store the whole C tile for a few k-steps each.
+    static int64_t k_step(int64_t K) {
+        const int64_t chunks = ceil_div(K, KC);
+        return std::min<int64_t>(KC, ceil_div(ceil_div(K, chunks), 8) * 8);
+    }
+
     static void run(bool ta, bool tb, int64_t M, int64_t N, int64_t K, T alpha, const T* A, int64_t lda,
                     const T* B, int64_t ldb, T beta, T* C, int64_t ldc) {
         if (M * N * K <= Bl::SMALL_WORK) {
@@ -197,9 +205,10 @@ struct GemmDriver {
         const int64_t Mp = ceil_div(M, MR) * MR;
         const int64_t mslivers = Mp / MR;
         const int64_t nslivers = ceil_div(N, NR);
-        const int64_t kchunks = ceil_div(K, KC);
+        const int64_t KS = k_step(K);
+        const int64_t kchunks = ceil_div(K, KS);
         // The shared A holds a group of k-chunks; keep it well inside L2 (it is re-read for every sliver).
-        const int64_t chunk_elems = Mp * KC;
+        const int64_t chunk_elems = Mp * KS;
         const int64_t group = std::max<int64_t>(1, (256 * 1024 / int64_t(sizeof(T))) / chunk_elems);
         const int64_t ngroups = ceil_div(kchunks, group);
         const int64_t group_elems = std::min(group, kchunks) * chunk_elems;
@@ -209,7 +218,7 @@ struct GemmDriver {
         const int nt = team_size(M, N, K, nslivers);
 
         parallel_team(nt, [&](int tid, int nthr) {
-            T* bsl = pack_buffer<T>(0, KC * NR);
+            T* bsl = pack_buffer<T>(0, KS * NR);
             int64_t s0, s1;
             split_range(nslivers, tid, nthr, s0, s1);
             for (int64_t g = 0; g < ngroups; ++g) {
@@ -221,14 +230,14 @@ struct GemmDriver {
                 split_range(units, tid, nthr, u0, u1);
                 for (int64_t u = u0; u < u1; ++u) {
                     int64_t c = c0 + u / mslivers, m = u % mslivers;
-                    int64_t pc = c * KC, kc = std::min(KC, K - pc);
+                    int64_t pc = c * KS, kc = std::min(KS, K - pc);
                     int64_t i0 = m * MR;
                     Ks::pack_a(ta, A, lda, i0, pc, std::min<int64_t>(MR, M - i0), kc,
                                ab + (c - c0) * chunk_elems + m * kc * MR);
                 }
                 team_barrier(nthr);
                 for (int64_t c = c0; c < c1; ++c) {
-                    const int64_t pc = c * KC, kc = std::min(KC, K - pc);
+                    const int64_t pc = c * KS, kc = std::min(KS, K - pc);
                     const T b_eff = pc == 0 ? beta : T(1);
                     const T* ac = ab + (c - c0) * chunk_elems;
                     for (int64_t s = s0; s < s1; ++s) {
@@ -250,15 +259,16 @@ struct GemmDriver {
                        const T* B, int64_t ldb, T beta, T* C, int64_t ldc) {
         const int64_t mtiles = ceil_div(M, MR);
         const int64_t ncap = std::min<int64_t>(NC, ceil_div(N, NR) * NR);
-        const int64_t kcap = std::min<int64_t>(KC, K);
-        const int64_t phases = ceil_div(N, NC) * ceil_div(K, KC);
+        const int64_t KS = k_step(K);
+        const int64_t kcap = std::min<int64_t>(KS, K);
+        const int64_t phases = ceil_div(N, NC) * ceil_div(K, KS);
         T* bbuf[2];
         bbuf[0] = pack_buffer<T>(1, kcap * ncap);
         bbuf[1] = phases > 1 ? pack_buffer<T>(2, kcap * ncap) : bbuf[0];
         const int nt = team_size(M, N, K, mtiles);
 
         parallel_team(nt, [&](int tid, int nthr) {
-            T* ab = pack_buffer<T>(0, MC * KC);
+            T* ab = pack_buffer<T>(0, MC * KS);
             int64_t t0, t1;
             split_range(mtiles, tid, nthr, t0, t1);
             // Equal blocks of at most MC rows over this thread's tiles.
@@ -268,8 +278,8 @@ struct GemmDriver {
             for (int64_t jc = 0; jc < N; jc += NC) {
                 const int64_t nc = std::min(NC, N - jc);
                 const int64_t nsl = ceil_div(nc, NR);
-                for (int64_t pc = 0; pc < K; pc += KC, ++phase) {
-                    const int64_t kc = std::min(KC, K - pc);
+                for (int64_t pc = 0; pc < K; pc += KS, ++phase) {
+                    const int64_t kc = std::min(KS, K - pc);
                     T* bp = bbuf[phase & 1];
                     int64_t s0, s1;
                     split_range(nsl, tid, nthr, s0, s1);
