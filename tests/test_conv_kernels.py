@@ -24,6 +24,11 @@ CASES = [
     (3, 1, 1, 1, 5, 3, 3, (1, 1), (1, 1), (1, 1)),  # 1x1 input, only the centre tap is real
     (3, 3, 3, 3, 5, 5, 5, (1, 1), (1, 1), (1, 1)),  # kernel larger than the input, 1x1 output
     (3, 7, 17, 7, 5, 3, 5, (3, 2), (0, 1), (1, 2)),  # stride 3, output rows not a multiple of it
+    # stride 1 with Q == W: the "flat taps" im2col/col2im (one span per tap, edge columns zeroed)
+    (2, 4, 14, 14, 6, 5, 5, (1, 1), (2, 2), (1, 1)),  # 5x5 "same"
+    (2, 3, 9, 8, 4, 3, 3, (1, 1), (0, 1), (1, 1)),  # flat in width only: P = 7 != H
+    (2, 3, 10, 11, 5, 3, 3, (1, 1), (2, 2), (2, 2)),  # dilated "same"
+    (2, 2, 6, 5, 3, 1, 3, (1, 1), (3, 1), (1, 1)),  # padding taller than the kernel: zero rows
 ]
 
 
