@@ -206,7 +206,7 @@ std::vector<py::ssize_t> dims(const Shape4& s) {
 
 template <typename T>
 void run_forward(py::array& out, const py::array& x, const py::array& w, const py::array* b, const Shape4& in,
-                 const Shape4& ws, const Geometry& g, bool reference) {
+                 const Shape4& ws, const Geometry& g, bool reference, bool relu) {
     auto kernel = reference ? &conv2d_forward_reference<T> : &conv2d_forward<T>;
     T* o = data_ptr<T>(out);
     const T* xp = cdata_ptr<T>(x);
@@ -214,11 +214,11 @@ void run_forward(py::array& out, const py::array& x, const py::array& w, const p
     const T* bp = b ? cdata_ptr<T>(*b) : nullptr;
     py::gil_scoped_release release;
     kernel(o, xp, wp, bp, in.d[0], in.d[1], in.d[2], in.d[3], ws.d[0], ws.d[2], ws.d[3], g.stride.h, g.stride.w,
-           g.pad.h, g.pad.w, g.dil.h, g.dil.w);
+           g.pad.h, g.pad.w, g.dil.h, g.dil.w, relu);
 }
 
 py::array conv2d_forward_py(py::object x_obj, py::object w_obj, py::object b, py::object stride, py::object padding,
-                            py::object dilation, bool reference) {
+                            py::object dilation, bool reference, bool relu) {
     const std::string op = "conv2d";
     py::array x = ndarray_arg(op, "input", x_obj), w = ndarray_arg(op, "weight", w_obj);
     DType dt = float_dtype(op, "input", x);
@@ -245,9 +245,9 @@ py::array conv2d_forward_py(py::object x_obj, py::object w_obj, py::object b, py
     py::array out(x.dtype(), std::vector<py::ssize_t>{py::ssize_t(os.d[0]), py::ssize_t(os.d[1]),
                                                      py::ssize_t(os.d[2]), py::ssize_t(os.d[3])});
     if (dt == DType::F32)
-        run_forward<float>(out, x, w, has_bias ? &bias : nullptr, in, ws, g, reference);
+        run_forward<float>(out, x, w, has_bias ? &bias : nullptr, in, ws, g, reference, relu);
     else
-        run_forward<double>(out, x, w, has_bias ? &bias : nullptr, in, ws, g, reference);
+        run_forward<double>(out, x, w, has_bias ? &bias : nullptr, in, ws, g, reference, relu);
     return out;
 }
 
@@ -338,9 +338,10 @@ py::tuple conv2d_backward_weight_py(py::object go_obj, py::object x_obj, py::obj
 
 void bind_conv(py::module_& m) {
     m.def("conv2d_forward", &conv2d_forward_py, py::arg("x"), py::arg("w"), py::arg("b"), py::arg("stride"),
-          py::arg("padding"), py::arg("dilation"), py::arg("reference") = false,
+          py::arg("padding"), py::arg("dilation"), py::arg("reference") = false, py::arg("relu") = false,
           "2-D convolution of x (N, C, H, W) with w (K, C, R, S) plus optional bias b (K,) or None; returns a new "
-          "(N, K, P, Q) array. stride, padding, dilation: (height, width). reference=True runs the naive kernel.");
+          "(N, K, P, Q) array. stride, padding, dilation: (height, width). reference=True runs the naive kernel; "
+          "relu=True applies max(0, .) as the output is written (conv + bias + ReLU in one pass).");
     m.def("conv2d_backward_input", &conv2d_backward_input_py, py::arg("grad_out"), py::arg("w"),
           py::arg("input_shape"), py::arg("stride"), py::arg("padding"), py::arg("dilation"),
           py::arg("reference") = false, py::arg("grad_input") = py::none(),

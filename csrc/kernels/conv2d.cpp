@@ -257,7 +257,7 @@ std::unique_ptr<T[]> scratch(int64_t n) {
 template <typename T>
 void conv2d_forward(T* out, const T* inp, const T* weight, const T* bias, int64_t N, int64_t C, int64_t H, int64_t W,
                     int64_t K, int64_t R, int64_t S, int64_t stride_h, int64_t stride_w, int64_t pad_h, int64_t pad_w,
-                    int64_t dil_h, int64_t dil_w) {
+                    int64_t dil_h, int64_t dil_w, bool relu) {
     const Geom g = make_geom(N, C, H, W, K, R, S, stride_h, stride_w, pad_h, pad_w, dil_h, dil_w);
     const int64_t CRS = g.crs(), PQ = g.pq();
     const bool pointwise = g.pointwise();
@@ -282,6 +282,10 @@ void conv2d_forward(T* out, const T* inp, const T* weight, const T* bias, int64_
                 beta = T(1);
             }
             gemm<T>(false, false, K, PQ, CRS, T(1), weight, CRS, B, PQ, beta, o, PQ);
+            // While this image's output is still in cache: the separate activation pass over the whole
+            // output would read and write it from memory again. `v < 0` keeps NaN, as torch.relu does.
+            if (relu)
+                for (int64_t i = 0; i < K * PQ; ++i) o[i] = o[i] < T(0) ? T(0) : o[i];
         }
     });
 }
@@ -364,7 +368,7 @@ void conv2d_backward_weight(T* dweight, T* dbias, const T* dout, const T* inp, i
 
 #define AXONAL_INSTANTIATE_CONV2D(T)                                                                              \
     template void conv2d_forward<T>(T*, const T*, const T*, const T*, int64_t, int64_t, int64_t, int64_t, int64_t, \
-                                    int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t);       \
+                                    int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, bool); \
     template void conv2d_backward_input<T>(T*, const T*, const T*, int64_t, int64_t, int64_t, int64_t, int64_t,    \
                                            int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t); \
     template void conv2d_backward_weight<T>(T*, T*, const T*, const T*, int64_t, int64_t, int64_t, int64_t,        \

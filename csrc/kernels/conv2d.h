@@ -14,6 +14,7 @@
 // padding >= 0, P and Q >= 1, and all element counts (including the C*R*S x P*Q im2col workspace per
 // thread) fit comfortably in int64.
 //
+// relu = true applies max(0, .) to the output as it is written (the fused conv + bias + ReLU layer).
 // conv2d_forward OVERWRITES out. The backward kernels ACCUMULATE (+=) into dinp, dweight and dbias,
 // so gradients of several uses of one tensor sum naturally; zero them first for a plain gradient.
 //
@@ -29,7 +30,7 @@ namespace axonal {
 template <typename T>
 void conv2d_forward(T* out, const T* inp, const T* weight, const T* bias, int64_t N, int64_t C, int64_t H,
                     int64_t W, int64_t K, int64_t R, int64_t S, int64_t stride_h, int64_t stride_w, int64_t pad_h,
-                    int64_t pad_w, int64_t dil_h, int64_t dil_w);
+                    int64_t pad_w, int64_t dil_h, int64_t dil_w, bool relu = false);
 
 // dinp (N x C x H x W) += d out / d inp, given dout (N x K x P x Q).
 template <typename T>
@@ -47,7 +48,8 @@ void conv2d_backward_weight(T* dweight, T* dbias, const T* dout, const T* inp, i
 template <typename T>
 void conv2d_forward_reference(T* out, const T* inp, const T* weight, const T* bias, int64_t N, int64_t C,
                               int64_t H, int64_t W, int64_t K, int64_t R, int64_t S, int64_t stride_h,
-                              int64_t stride_w, int64_t pad_h, int64_t pad_w, int64_t dil_h, int64_t dil_w);
+                              int64_t stride_w, int64_t pad_h, int64_t pad_w, int64_t dil_h, int64_t dil_w,
+                              bool relu = false);
 
 template <typename T>
 void conv2d_backward_input_reference(T* dinp, const T* dout, const T* weight, int64_t N, int64_t C, int64_t H,

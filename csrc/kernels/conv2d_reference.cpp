@@ -9,7 +9,8 @@ namespace axonal {
 template <typename T>
 void conv2d_forward_reference(T* out, const T* inp, const T* weight, const T* bias, int64_t N, int64_t C,
                               int64_t H, int64_t W, int64_t K, int64_t R, int64_t S, int64_t stride_h,
-                              int64_t stride_w, int64_t pad_h, int64_t pad_w, int64_t dil_h, int64_t dil_w) {
+                              int64_t stride_w, int64_t pad_h, int64_t pad_w, int64_t dil_h, int64_t dil_w,
+                              bool relu) {
     const int64_t P = conv2d_output_size(H, R, stride_h, pad_h, dil_h);
     const int64_t Q = conv2d_output_size(W, S, stride_w, pad_w, dil_w);
     for (int64_t n = 0; n < N; ++n)
@@ -26,6 +27,7 @@ void conv2d_forward_reference(T* out, const T* inp, const T* weight, const T* bi
                                 acc += double(weight[((k * C + c) * R + r) * S + s]) *
                                        double(inp[((n * C + c) * H + h) * W + w]);
                             }
+                    if (relu && acc < 0.0) acc = 0.0;  // NaN stays NaN, as in torch.relu
                     out[((n * K + k) * P + p) * Q + q] = T(acc);
                 }
 }
@@ -88,7 +90,7 @@ void conv2d_backward_weight_reference(T* dweight, T* dbias, const T* dout, const
 #define AXONAL_INSTANTIATE_CONV2D_REFERENCE(T)                                                                   \
     template void conv2d_forward_reference<T>(T*, const T*, const T*, const T*, int64_t, int64_t, int64_t,       \
                                               int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t,     \
-                                              int64_t, int64_t, int64_t);                                        \
+                                              int64_t, int64_t, int64_t, bool);                                  \
     template void conv2d_backward_input_reference<T>(T*, const T*, const T*, int64_t, int64_t, int64_t, int64_t, \
                                                      int64_t, int64_t, int64_t, int64_t, int64_t, int64_t,       \
                                                      int64_t, int64_t, int64_t);                                 \

@@ -1,6 +1,6 @@
 """Functional forms of the layers, activations and losses (``import axonal.nn.functional as F``)."""
 from ..ops.activation import leaky_relu, log_softmax, relu, sigmoid, softmax, step, tanh
-from ..ops.conv import conv2d
+from ..ops.conv import conv2d, conv2d_relu
 from ..ops.linear import linear
 from ..ops.loss import (
     binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, l1_loss, mse_loss, nll_loss,
@@ -9,7 +9,7 @@ from ..ops.pool import avg_pool2d, max_pool2d
 from ..ops.regularize import batch_norm, dropout
 
 __all__ = [
-    "avg_pool2d", "batch_norm", "binary_cross_entropy", "binary_cross_entropy_with_logits", "conv2d",
+    "avg_pool2d", "batch_norm", "binary_cross_entropy", "binary_cross_entropy_with_logits", "conv2d", "conv2d_relu",
     "cross_entropy", "dropout", "l1_loss", "leaky_relu", "linear", "log_softmax", "max_pool2d", "mse_loss",
     "nll_loss", "relu", "sigmoid", "softmax", "step", "tanh",
 ]

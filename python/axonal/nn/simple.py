@@ -4,6 +4,7 @@ from collections import OrderedDict
 from ..ops import activation as A
 from ..ops.pool import avg_pool2d, max_pool2d
 from ..ops.regularize import dropout
+from .layers import Conv2d as _Conv2d
 from .module import Module
 
 
@@ -18,8 +19,18 @@ class Sequential(Module):
                 self.add_module(str(i), layer)
 
     def forward(self, x):
-        for layer in self._modules.values():
+        layers = list(self._modules.values())
+        i = 0
+        while i < len(layers):
+            layer = layers[i]
+            # Conv2d directly followed by ReLU runs as one fused kernel: same values and gradients, one
+            # pass over the activations fewer. Exact types only: a subclass may have its own forward.
+            if type(layer) is _Conv2d and i + 1 < len(layers) and type(layers[i + 1]) is ReLU:
+                x = layer.forward_relu(x)
+                i += 2
+                continue
             x = layer(x)
+            i += 1
         return x
 
     def __getitem__(self, i):
