@@ -84,6 +84,33 @@ def test_fast_matches_reference(case, dtype):
             assert gb is None and gb_ref is None
 
 
+# Images whose column matrix exceeds the kernels' block size (~1 MiB): the output rows are processed in
+# several blocks. N = 1 runs the gemm across threads; N = 2 gives one image per thread with the weight
+# packed once (gemm_with_packed_a).
+BLOCKED = [
+    (1, 64, 56, 20, 4, 3, 3, (1, 1), (1, 1), (1, 1)),  # flat taps, 3 blocks of 19 + 19 + 18 rows (f32)
+    (2, 64, 56, 20, 4, 3, 3, (1, 1), (1, 1), (1, 1)),
+    (2, 64, 57, 41, 3, 3, 3, (2, 2), (1, 1), (1, 1)),  # strided: the general im2col, blocks of uneven rows
+    (2, 40, 40, 40, 5, 5, 5, (1, 1), (2, 2), (1, 1)),  # 5x5 "same", 7 blocks of 6 rows (f32)
+]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["f32", "f64"])
+@pytest.mark.parametrize("case", BLOCKED, ids=case_id)
+def test_row_blocks_match_reference(case, dtype):
+    x, w, b, g, st, pd, dl = make(case, dtype, seed=5)
+    assert_close(_C.conv2d_forward(x, w, b, st, pd, dl), _C.conv2d_forward(x, w, b, st, pd, dl, reference=True),
+                 RTOL[dtype] * 10)
+    assert_close(_C.conv2d_backward_input(g, w, x.shape, st, pd, dl),
+                 _C.conv2d_backward_input(g, w, x.shape, st, pd, dl, reference=True), RTOL[dtype] * 10)
+    gw, gb = _C.conv2d_backward_weight(g, x, w.shape, True, st, pd, dl)
+    gw_ref, gb_ref = _C.conv2d_backward_weight(g, x, w.shape, True, st, pd, dl, reference=True)
+    assert_close(gw, gw_ref, RTOL[dtype] * 10)
+    assert_close(gb, gb_ref, RTOL[dtype] * 10)
+    relu = _C.conv2d_forward(x, w, b, st, pd, dl, relu=True)
+    np.testing.assert_array_equal(relu, np.maximum(_C.conv2d_forward(x, w, b, st, pd, dl), 0))
+
+
 @pytest.mark.parametrize("case", CASES, ids=case_id)
 def test_matches_torch_float32(case):
     torch = pytest.importorskip("torch")

@@ -62,85 +62,101 @@ void valid_range(int64_t off, int64_t stride, int64_t size, int64_t n_out, int64
     hi = std::max(lo, std::min(hi, n_out));
 }
 
+// Row blocks. The column matrix of a whole image can be far larger than the caches (576 x 3136 floats =
+// 7.2 MB for a 3x3 layer over 64 channels of 56x56): written by im2col and read back by the GEMM, it
+// went to memory twice per image, and two threads' copies filled the L3. So the kernels below work on
+// blocks of output rows [pb, pe): the block's columns are p*Q + q for p in [pb, pe), stored with
+// leading dimension (pe - pb) * Q, and sized by block_rows() to stay in cache.
+//
 // "Same"-shaped stride-1 convolutions (Q == W, stride 1: every 3x3 pad 1 or 5x5 pad 2 layer) map an
 // im2col row onto the input plane with one constant offset: col[(c,r,s), p*Q + q] = plane[p*W + q + off]
-// with off = offh*W + offw. The valid rows [plo, phi) are then one contiguous span of the plane, except
-// the |offw| columns per row that fall off the left or right edge (they would wrap onto the neighbouring
-// row and must read zero). One memcpy per row of the tap instead of one per output row: on 14x14 images
-// the per-row version spent more time in memcpy calls than in copying.
+// with off = offh*W + offw. The valid rows are then one contiguous span of the plane, except the |offw|
+// columns per row that fall off the left or right edge (they would wrap onto the neighbouring row and
+// must read zero). One memcpy per tap instead of one per output row: on 14x14 images the per-row
+// version spent more time in memcpy calls than in copying.
 inline bool flat_taps(const Geom& g) { return g.sh == 1 && g.sw == 1 && g.Q == g.W; }
 
-// The columns q of an output row whose tap q + offw lies outside [0, W): [0, qlo) and [qhi, Q).
-inline void edge_columns(const Geom& g, int64_t offw, int64_t& qlo, int64_t& qhi) {
-    valid_range(offw, 1, g.W, g.Q, qlo, qhi);
+// Output rows per block: the block's column matrix near 1 MiB, rows spread evenly over the blocks; whole
+// images when they fit. The block is streamed once per k-chunk by the gemm's B packing, so it need not
+// sit in L2, only stay out of memory: two threads' blocks are a small part of a 16 MiB L3. (Smaller
+// blocks cut 14x14 5x5 layers into ragged 98-column pieces and repeat the per-call costs more often.)
+template <typename T>
+int64_t block_rows(const Geom& g) {
+    const int64_t target = (1024 * 1024) / int64_t(sizeof(T));
+    const int64_t per_row = std::max<int64_t>(1, g.crs() * g.Q);
+    const int64_t rows = std::max<int64_t>(1, target / per_row);
+    if (rows >= g.P) return g.P;
+    const int64_t nblocks = (g.P + rows - 1) / rows;
+    return (g.P + nblocks - 1) / nblocks;
 }
 
 template <typename T>
-void im2col_flat_row(const Geom& g, const T* plane, int64_t offh, int64_t offw, T* row) {
-    const int64_t P = g.P, Q = g.Q;
+void im2col_flat_row(const Geom& g, const T* plane, int64_t offh, int64_t offw, int64_t pb, int64_t pe, T* row) {
+    const int64_t Q = g.Q;
     int64_t plo, phi, qlo, qhi;
-    valid_range(offh, 1, g.H, P, plo, phi);
-    edge_columns(g, offw, qlo, qhi);
-    std::fill(row, row + plo * Q, T(0));
+    valid_range(offh, 1, g.H, g.P, plo, phi);
+    valid_range(offw, 1, g.W, Q, qlo, qhi);  // edge columns: [0, qlo) and [qhi, Q)
+    plo = std::min(std::max(plo, pb), pe);
+    phi = std::max(std::min(phi, pe), plo);
+    T* const base = row - pb * Q;  // base[p * Q + q] is output position (p, q)
+    std::fill(row, base + plo * Q, T(0));
     if (phi > plo) {
         // The span may start before the plane (offw < 0 on row 0) or end past it: those are edge columns,
         // so copy only the in-plane part and let the edge loop below write their zeros.
         const int64_t off = offh * g.W + offw;
-        int64_t b = plo * Q, e = phi * Q;
-        const int64_t bb = std::max<int64_t>(b, -off), ee = std::min<int64_t>(e, g.H * g.W - off);
-        if (ee > bb) std::memcpy(row + bb, plane + bb + off, sizeof(T) * size_t(ee - bb));
+        const int64_t b = std::max<int64_t>(plo * Q, -off), e = std::min<int64_t>(phi * Q, g.H * g.W - off);
+        if (e > b) std::memcpy(base + b, plane + b + off, sizeof(T) * size_t(e - b));
         for (int64_t p = plo; p < phi; ++p) {
-            T* dst = row + p * Q;
+            T* dst = base + p * Q;
             for (int64_t q = 0; q < qlo; ++q) dst[q] = T(0);
             for (int64_t q = qhi; q < Q; ++q) dst[q] = T(0);
         }
     }
-    std::fill(row + phi * Q, row + P * Q, T(0));
+    std::fill(base + phi * Q, base + pe * Q, T(0));
 }
 
-// col (C*R*S x P*Q) <- the taps of one image (C x H x W); padding taps become zero.
-// Parallel over channels when called outside a parallel region; inline inside one.
 template <typename T>
-void im2col(const Geom& g, const T* img, T* col) {
-    const int64_t P = g.P, Q = g.Q;
-    if (flat_taps(g)) {
-        parallel_for(g.C, g.R * g.S * g.pq(), [&](int64_t cb, int64_t ce) {
-            for (int64_t c = cb; c < ce; ++c)
-                for (int64_t r = 0; r < g.R; ++r)
-                    for (int64_t s = 0; s < g.S; ++s)
-                        im2col_flat_row(g, img + c * g.hw(), r * g.dh - g.ph, s * g.dw - g.pw,
-                                        col + ((c * g.R + r) * g.S + s) * g.pq());
-        });
-        return;
-    }
-    parallel_for(g.C, g.R * g.S * g.pq(), [&](int64_t cb, int64_t ce) {
-        for (int64_t c = cb; c < ce; ++c) {
-            const T* plane = img + c * g.hw();
-            for (int64_t r = 0; r < g.R; ++r) {
-                const int64_t offh = r * g.dh - g.ph;
-                int64_t plo, phi;
-                valid_range(offh, g.sh, g.H, P, plo, phi);
-                for (int64_t s = 0; s < g.S; ++s) {
-                    const int64_t offw = s * g.dw - g.pw;
-                    int64_t qlo, qhi;
-                    valid_range(offw, g.sw, g.W, Q, qlo, qhi);
-                    T* row = col + ((c * g.R + r) * g.S + s) * g.pq();
-                    std::fill(row, row + plo * Q, T(0));
-                    for (int64_t p = plo; p < phi; ++p) {
-                        T* dst = row + p * Q;
-                        const T* src = plane + (p * g.sh + offh) * g.W;
-                        std::fill(dst, dst + qlo, T(0));
-                        if (g.sw == 1) {
-                            if (qhi > qlo) std::memcpy(dst + qlo, src + qlo + offw, sizeof(T) * size_t(qhi - qlo));
-                        } else {
-                            for (int64_t q = qlo; q < qhi; ++q) dst[q] = src[q * g.sw + offw];
-                        }
-                        std::fill(dst + qhi, dst + Q, T(0));
-                    }
-                    std::fill(row + phi * Q, row + P * Q, T(0));
-                }
-            }
+void im2col_general_row(const Geom& g, const T* plane, int64_t offh, int64_t offw, int64_t pb, int64_t pe, T* row) {
+    const int64_t Q = g.Q;
+    int64_t plo, phi, qlo, qhi;
+    valid_range(offh, g.sh, g.H, g.P, plo, phi);
+    valid_range(offw, g.sw, g.W, Q, qlo, qhi);
+    plo = std::min(std::max(plo, pb), pe);
+    phi = std::max(std::min(phi, pe), plo);
+    T* const base = row - pb * Q;
+    std::fill(row, base + plo * Q, T(0));
+    for (int64_t p = plo; p < phi; ++p) {
+        T* dst = base + p * Q;
+        const T* src = plane + (p * g.sh + offh) * g.W;
+        std::fill(dst, dst + qlo, T(0));
+        if (g.sw == 1) {
+            if (qhi > qlo) std::memcpy(dst + qlo, src + qlo + offw, sizeof(T) * size_t(qhi - qlo));
+        } else {
+            for (int64_t q = qlo; q < qhi; ++q) dst[q] = src[q * g.sw + offw];
         }
+        std::fill(dst + qhi, dst + Q, T(0));
+    }
+    std::fill(base + phi * Q, base + pe * Q, T(0));
+}
+
+// col (C*R*S x (pe-pb)*Q) <- the taps of output rows [pb, pe) of one image (C x H x W); padding taps
+// become zero. Parallel over channels when called outside a parallel region; inline inside one.
+template <typename T>
+void im2col(const Geom& g, const T* img, T* col, int64_t pb, int64_t pe) {
+    const int64_t ld = (pe - pb) * g.Q;
+    const bool flat = flat_taps(g);
+    parallel_for(g.C, g.R * g.S * ld, [&](int64_t cb, int64_t ce) {
+        for (int64_t c = cb; c < ce; ++c)
+            for (int64_t r = 0; r < g.R; ++r)
+                for (int64_t s = 0; s < g.S; ++s) {
+                    const T* plane = img + c * g.hw();
+                    T* row = col + ((c * g.R + r) * g.S + s) * ld;
+                    const int64_t offh = r * g.dh - g.ph, offw = s * g.dw - g.pw;
+                    if (flat)
+                        im2col_flat_row(g, plane, offh, offw, pb, pe, row);
+                    else
+                        im2col_general_row(g, plane, offh, offw, pb, pe, row);
+                }
     });
 }
 
@@ -148,64 +164,66 @@ void im2col(const Geom& g, const T* img, T* col) {
 // the caller's scratch), so that the whole valid span can be added with one vectorisable loop; adding
 // zero leaves the neighbouring pixels exactly as they were.
 template <typename T>
-void col2im_flat_row(const Geom& g, T* row, int64_t offh, int64_t offw, T* plane) {
-    const int64_t P = g.P, Q = g.Q;
+void col2im_flat_row(const Geom& g, T* row, int64_t offh, int64_t offw, int64_t pb, int64_t pe, T* plane) {
+    const int64_t Q = g.Q;
     int64_t plo, phi, qlo, qhi;
-    valid_range(offh, 1, g.H, P, plo, phi);
-    edge_columns(g, offw, qlo, qhi);
+    valid_range(offh, 1, g.H, g.P, plo, phi);
+    valid_range(offw, 1, g.W, Q, qlo, qhi);
+    plo = std::min(std::max(plo, pb), pe);
+    phi = std::max(std::min(phi, pe), plo);
     if (phi <= plo) return;
+    T* const base = row - pb * Q;
     for (int64_t p = plo; p < phi; ++p) {
-        T* src = row + p * Q;
+        T* src = base + p * Q;
         for (int64_t q = 0; q < qlo; ++q) src[q] = T(0);
         for (int64_t q = qhi; q < Q; ++q) src[q] = T(0);
     }
     const int64_t off = offh * g.W + offw;
     const int64_t b = std::max<int64_t>(plo * Q, -off), e = std::min<int64_t>(phi * Q, g.H * g.W - off);
     T* dst = plane + off;
-    for (int64_t i = b; i < e; ++i) dst[i] += row[i];
+    for (int64_t i = b; i < e; ++i) dst[i] += base[i];
 }
 
-// img (C x H x W) += col (C*R*S x P*Q) scattered back to the taps it was gathered from; padding taps
-// are dropped. Each channel writes only its own plane, so the channel split needs no synchronisation.
-// col is scratch: the flat-taps path zeroes its padding entries.
 template <typename T>
-void col2im_add(const Geom& g, T* col, T* img) {
+void col2im_general_row(const Geom& g, const T* row, int64_t offh, int64_t offw, int64_t pb, int64_t pe, T* plane) {
     const int64_t Q = g.Q;
-    if (flat_taps(g)) {
-        parallel_for(g.C, g.R * g.S * g.pq(), [&](int64_t cb, int64_t ce) {
-            for (int64_t c = cb; c < ce; ++c)
-                for (int64_t r = 0; r < g.R; ++r)
-                    for (int64_t s = 0; s < g.S; ++s)
-                        col2im_flat_row(g, col + ((c * g.R + r) * g.S + s) * g.pq(), r * g.dh - g.ph,
-                                        s * g.dw - g.pw, img + c * g.hw());
-        });
-        return;
-    }
-    parallel_for(g.C, g.R * g.S * g.pq(), [&](int64_t cb, int64_t ce) {
-        for (int64_t c = cb; c < ce; ++c) {
-            T* plane = img + c * g.hw();
-            for (int64_t r = 0; r < g.R; ++r) {
-                const int64_t offh = r * g.dh - g.ph;
-                int64_t plo, phi;
-                valid_range(offh, g.sh, g.H, g.P, plo, phi);
-                for (int64_t s = 0; s < g.S; ++s) {
-                    const int64_t offw = s * g.dw - g.pw;
-                    int64_t qlo, qhi;
-                    valid_range(offw, g.sw, g.W, Q, qlo, qhi);
-                    const T* row = col + ((c * g.R + r) * g.S + s) * g.pq();
-                    for (int64_t p = plo; p < phi; ++p) {
-                        const T* src = row + p * Q;
-                        T* dst = plane + (p * g.sh + offh) * g.W;
-                        if (g.sw == 1) {
-                            T* d = dst + offw;
-                            for (int64_t q = qlo; q < qhi; ++q) d[q] += src[q];
-                        } else {
-                            for (int64_t q = qlo; q < qhi; ++q) dst[q * g.sw + offw] += src[q];
-                        }
-                    }
-                }
-            }
+    int64_t plo, phi, qlo, qhi;
+    valid_range(offh, g.sh, g.H, g.P, plo, phi);
+    valid_range(offw, g.sw, g.W, Q, qlo, qhi);
+    plo = std::min(std::max(plo, pb), pe);
+    phi = std::max(std::min(phi, pe), plo);
+    const T* const base = row - pb * Q;
+    for (int64_t p = plo; p < phi; ++p) {
+        const T* src = base + p * Q;
+        T* dst = plane + (p * g.sh + offh) * g.W;
+        if (g.sw == 1) {
+            T* d = dst + offw;
+            for (int64_t q = qlo; q < qhi; ++q) d[q] += src[q];
+        } else {
+            for (int64_t q = qlo; q < qhi; ++q) dst[q * g.sw + offw] += src[q];
         }
+    }
+}
+
+// img (C x H x W) += col (C*R*S x (pe-pb)*Q), output rows [pb, pe), scattered back to the taps it was
+// gathered from; padding taps are dropped. Each channel writes only its own plane, so the channel split
+// needs no synchronisation. col is scratch: the flat-taps path zeroes its padding entries.
+template <typename T>
+void col2im_add(const Geom& g, T* col, T* img, int64_t pb, int64_t pe) {
+    const int64_t ld = (pe - pb) * g.Q;
+    const bool flat = flat_taps(g);
+    parallel_for(g.C, g.R * g.S * ld, [&](int64_t cb, int64_t ce) {
+        for (int64_t c = cb; c < ce; ++c)
+            for (int64_t r = 0; r < g.R; ++r)
+                for (int64_t s = 0; s < g.S; ++s) {
+                    T* plane = img + c * g.hw();
+                    T* row = col + ((c * g.R + r) * g.S + s) * ld;
+                    const int64_t offh = r * g.dh - g.ph, offw = s * g.dw - g.pw;
+                    if (flat)
+                        col2im_flat_row(g, row, offh, offw, pb, pe, plane);
+                    else
+                        col2im_general_row(g, row, offh, offw, pb, pe, plane);
+                }
     });
 }
 
@@ -259,33 +277,51 @@ void conv2d_forward(T* out, const T* inp, const T* weight, const T* bias, int64_
                     int64_t K, int64_t R, int64_t S, int64_t stride_h, int64_t stride_w, int64_t pad_h, int64_t pad_w,
                     int64_t dil_h, int64_t dil_w, bool relu) {
     const Geom g = make_geom(N, C, H, W, K, R, S, stride_h, stride_w, pad_h, pad_w, dil_h, dil_w);
-    const int64_t CRS = g.crs(), PQ = g.pq();
+    const int64_t CRS = g.crs(), PQ = g.pq(), Q = g.Q;
     const bool pointwise = g.pointwise();
     const int64_t nchunks = chunk_count(N);
-    const int64_t col_elems = pointwise ? 0 : CRS * PQ;
+    const int64_t rows = pointwise ? g.P : block_rows<T>(g);
+    const int64_t col_elems = pointwise ? 0 : CRS * rows * Q;
     auto ws = scratch<T>(nchunks * col_elems);
+    // With one chunk per thread every gemm runs serially inside the region: pack the weight (the left
+    // operand of every image's product) once, not once per image and block.
+    const bool prepack = nchunks > 1;
+    auto wp = scratch<T>(prepack ? gemm_packed_a_size<T>(K, CRS) : 0);
+    if (prepack) gemm_pack_a<T>(false, K, CRS, weight, CRS, wp.get());
     run_chunks(N, nchunks, K * CRS * PQ, [&](int64_t ch, int64_t nb, int64_t ne) {
         T* col = ws.get() + ch * col_elems;
         for (int64_t n = nb; n < ne; ++n) {
             const T* x = inp + n * C * g.hw();
             T* o = out + n * K * PQ;
-            const T* B = x;
-            if (!pointwise) {
-                im2col(g, x, col);
-                B = col;
+            for (int64_t pb = 0; pb < g.P; pb += rows) {
+                const int64_t pe = std::min(g.P, pb + rows), cols = (pe - pb) * Q;
+                T* ob = o + pb * Q;  // this block's output columns, rows of ob are PQ apart
+                const T* B = x + pb * Q;
+                int64_t ldb = PQ;
+                if (!pointwise) {
+                    im2col(g, x, col, pb, pe);
+                    B = col;
+                    ldb = cols;
+                }
+                // Bias goes in as the initial value of C, so the gemm's accumulate pass adds the product
+                // on top of it instead of a separate pass over the output afterwards.
+                T beta = T(0);
+                if (bias) {
+                    for (int64_t k = 0; k < K; ++k) std::fill(ob + k * PQ, ob + k * PQ + cols, bias[k]);
+                    beta = T(1);
+                }
+                if (prepack)
+                    gemm_with_packed_a<T>(K, cols, CRS, T(1), wp.get(), false, B, ldb, beta, ob, PQ);
+                else
+                    gemm<T>(false, false, K, cols, CRS, T(1), weight, CRS, B, ldb, beta, ob, PQ);
+                // While the block is still in cache: a separate activation pass would read and write the
+                // whole output from memory again. `v < 0` keeps NaN, as torch.relu does.
+                if (relu)
+                    for (int64_t k = 0; k < K; ++k) {
+                        T* v = ob + k * PQ;
+                        for (int64_t i = 0; i < cols; ++i) v[i] = v[i] < T(0) ? T(0) : v[i];
+                    }
             }
-            // Bias goes in as the initial value of C, so the gemm's accumulate pass adds the product on top
-            // of it instead of a separate pass over the output afterwards.
-            T beta = T(0);
-            if (bias) {
-                for (int64_t k = 0; k < K; ++k) std::fill(o + k * PQ, o + (k + 1) * PQ, bias[k]);
-                beta = T(1);
-            }
-            gemm<T>(false, false, K, PQ, CRS, T(1), weight, CRS, B, PQ, beta, o, PQ);
-            // While this image's output is still in cache: the separate activation pass over the whole
-            // output would read and write it from memory again. `v < 0` keeps NaN, as torch.relu does.
-            if (relu)
-                for (int64_t i = 0; i < K * PQ; ++i) o[i] = o[i] < T(0) ? T(0) : o[i];
         }
     });
 }
@@ -295,11 +331,16 @@ void conv2d_backward_input(T* dinp, const T* dout, const T* weight, int64_t N, i
                            int64_t K, int64_t R, int64_t S, int64_t stride_h, int64_t stride_w, int64_t pad_h,
                            int64_t pad_w, int64_t dil_h, int64_t dil_w) {
     const Geom g = make_geom(N, C, H, W, K, R, S, stride_h, stride_w, pad_h, pad_w, dil_h, dil_w);
-    const int64_t CRS = g.crs(), PQ = g.pq();
+    const int64_t CRS = g.crs(), PQ = g.pq(), Q = g.Q;
     const bool pointwise = g.pointwise();
     const int64_t nchunks = chunk_count(N);
-    const int64_t col_elems = pointwise ? 0 : CRS * PQ;
+    const int64_t rows = pointwise ? g.P : block_rows<T>(g);
+    const int64_t col_elems = pointwise ? 0 : CRS * rows * Q;
     auto ws = scratch<T>(nchunks * col_elems);
+    // weight^T (CRS x K) is the left operand of every image's product: packed once (see the forward).
+    const bool prepack = nchunks > 1;
+    auto wp = scratch<T>(prepack ? gemm_packed_a_size<T>(CRS, K) : 0);
+    if (prepack) gemm_pack_a<T>(true, CRS, K, weight, CRS, wp.get());
     run_chunks(N, nchunks, K * CRS * PQ, [&](int64_t ch, int64_t nb, int64_t ne) {
         T* dcol = ws.get() + ch * col_elems;
         for (int64_t n = nb; n < ne; ++n) {
@@ -307,10 +348,19 @@ void conv2d_backward_input(T* dinp, const T* dout, const T* weight, int64_t N, i
             T* gi = dinp + n * C * g.hw();
             if (pointwise) {
                 // dinp_n (C x HW) += weight^T (C x K) @ dout_n (K x HW), straight into the gradient.
-                gemm<T>(true, false, C, PQ, K, T(1), weight, CRS, go, PQ, T(1), gi, PQ);
-            } else {
-                gemm<T>(true, false, CRS, PQ, K, T(1), weight, CRS, go, PQ, T(0), dcol, PQ);
-                col2im_add(g, dcol, gi);
+                if (prepack)
+                    gemm_with_packed_a<T>(C, PQ, K, T(1), wp.get(), false, go, PQ, T(1), gi, PQ);
+                else
+                    gemm<T>(true, false, C, PQ, K, T(1), weight, CRS, go, PQ, T(1), gi, PQ);
+                continue;
+            }
+            for (int64_t pb = 0; pb < g.P; pb += rows) {
+                const int64_t pe = std::min(g.P, pb + rows), cols = (pe - pb) * Q;
+                if (prepack)
+                    gemm_with_packed_a<T>(CRS, cols, K, T(1), wp.get(), false, go + pb * Q, PQ, T(0), dcol, cols);
+                else
+                    gemm<T>(true, false, CRS, cols, K, T(1), weight, CRS, go + pb * Q, PQ, T(0), dcol, cols);
+                col2im_add(g, dcol, gi, pb, pe);
             }
         }
     });
@@ -321,28 +371,35 @@ void conv2d_backward_weight(T* dweight, T* dbias, const T* dout, const T* inp, i
                             int64_t W, int64_t K, int64_t R, int64_t S, int64_t stride_h, int64_t stride_w,
                             int64_t pad_h, int64_t pad_w, int64_t dil_h, int64_t dil_w) {
     const Geom g = make_geom(N, C, H, W, K, R, S, stride_h, stride_w, pad_h, pad_w, dil_h, dil_w);
-    const int64_t CRS = g.crs(), PQ = g.pq(), KCRS = K * CRS;
+    const int64_t CRS = g.crs(), PQ = g.pq(), KCRS = K * CRS, Q = g.Q;
     const bool pointwise = g.pointwise();
     const int64_t nchunks = chunk_count(N);
     const bool partials = nchunks > 1;
-    const int64_t col_elems = pointwise ? 0 : CRS * PQ;
-    auto cols = scratch<T>(nchunks * col_elems);
+    const int64_t rows = pointwise ? g.P : block_rows<T>(g);
+    const int64_t col_elems = pointwise ? 0 : CRS * rows * Q;
+    auto cols_ws = scratch<T>(nchunks * col_elems);
     auto parts = scratch<T>(partials ? nchunks * KCRS : 0);
     run_chunks(N, nchunks, KCRS * PQ, [&](int64_t ch, int64_t nb, int64_t ne) {
-        T* col = cols.get() + ch * col_elems;
+        T* col = cols_ws.get() + ch * col_elems;
         T* acc = partials ? parts.get() + ch * KCRS : dweight;
         T beta = partials ? T(0) : T(1);
         for (int64_t n = nb; n < ne; ++n) {
             const T* go = dout + n * K * PQ;
             const T* x = inp + n * C * g.hw();
-            const T* B = x;
-            if (!pointwise) {
-                im2col(g, x, col);
-                B = col;
+            for (int64_t pb = 0; pb < g.P; pb += rows) {
+                const int64_t pe = std::min(g.P, pb + rows), cols = (pe - pb) * Q;
+                const T* B = x + pb * Q;
+                int64_t ldb = PQ;
+                if (!pointwise) {
+                    im2col(g, x, col, pb, pe);
+                    B = col;
+                    ldb = cols;
+                }
+                // acc (K x CRS) += dout_n[:, block] (K x cols) @ col^T (cols x CRS); the first product of a
+                // partial overwrites.
+                gemm<T>(false, true, K, CRS, cols, T(1), go + pb * Q, PQ, B, ldb, beta, acc, CRS);
+                beta = T(1);
             }
-            // acc (K x CRS) += dout_n (K x PQ) @ col^T (PQ x CRS); the first image of a partial overwrites.
-            gemm<T>(false, true, K, CRS, PQ, T(1), go, PQ, B, PQ, beta, acc, CRS);
-            beta = T(1);
         }
     });
     if (partials) {

@@ -131,6 +131,36 @@ void gemm(bool transA, bool transB, int64_t M, int64_t N, int64_t K, T alpha, co
 }
 
 template <typename T>
+int64_t gemm_packed_a_size(int64_t M, int64_t K) {
+    if (M <= 0 || K <= 0) return 1;
+    if (g_avx2_enabled) return gemm_avx2_packed_a_size(T(0), M, K);
+    return GemmDriver<PortableFor<T>>::packed_a_size(M, K);
+}
+
+template <typename T>
+void gemm_pack_a(bool transA, int64_t M, int64_t K, const T* A, int64_t lda, T* packed) {
+    if (M <= 0 || K <= 0) return;
+    if (g_avx2_enabled)
+        gemm_avx2_pack_a(transA, A, lda, M, K, packed);
+    else
+        GemmDriver<PortableFor<T>>::pack_a_all(transA, A, lda, M, K, packed);
+}
+
+template <typename T>
+void gemm_with_packed_a(int64_t M, int64_t N, int64_t K, T alpha, const T* packed, bool transB, const T* B,
+                        int64_t ldb, T beta, T* C, int64_t ldc) {
+    if (M <= 0 || N <= 0) return;
+    if (K <= 0 || alpha == T(0)) {
+        scale_c(M, N, beta, C, ldc);
+        return;
+    }
+    if (g_avx2_enabled)
+        gemm_avx2_with_packed_a(M, N, K, alpha, packed, transB, B, ldb, beta, C, ldc);
+    else
+        GemmDriver<PortableFor<T>>::run_packed_a(M, N, K, alpha, packed, transB, B, ldb, beta, C, ldc);
+}
+
+template <typename T>
 void gemm_batched(bool transA, bool transB, int64_t batch, int64_t M, int64_t N, int64_t K, T alpha, const T* A,
                   int64_t strideA, int64_t lda, const T* B, int64_t strideB, int64_t ldb, T beta, T* C,
                   int64_t strideC, int64_t ldc) {
@@ -157,7 +187,11 @@ void gemm_batched(bool transA, bool transB, int64_t batch, int64_t M, int64_t N,
     template void gemm_reference<T>(bool, bool, int64_t, int64_t, int64_t, T, const T*, int64_t, const T*,       \
                                     int64_t, T, T*, int64_t);                                                     \
     template void gemm_batched<T>(bool, bool, int64_t, int64_t, int64_t, int64_t, T, const T*, int64_t, int64_t, \
-                                  const T*, int64_t, int64_t, T, T*, int64_t, int64_t);
+                                  const T*, int64_t, int64_t, T, T*, int64_t, int64_t);                         \
+    template int64_t gemm_packed_a_size<T>(int64_t, int64_t);                                                     \
+    template void gemm_pack_a<T>(bool, int64_t, int64_t, const T*, int64_t, T*);                                 \
+    template void gemm_with_packed_a<T>(int64_t, int64_t, int64_t, T, const T*, bool, const T*, int64_t, T, T*,   \
+                                        int64_t);
 AXONAL_GEMM_INSTANTIATE(float)
 AXONAL_GEMM_INSTANTIATE(double)
 #undef AXONAL_GEMM_INSTANTIATE

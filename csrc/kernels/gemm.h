@@ -24,6 +24,19 @@ void gemm_batched(bool transA, bool transB, int64_t batch, int64_t M, int64_t N,
                   int64_t strideA, int64_t lda, const T* B, int64_t strideB, int64_t ldb, T beta, T* C,
                   int64_t strideC, int64_t ldc);
 
+// A left operand packed once and reused for many products on the calling thread (a convolution's
+// weight against every image): gemm_pack_a() writes op(A) (M x K) into `packed`, which must hold
+// gemm_packed_a_size<T>(M, K) elements; gemm_with_packed_a() then computes
+// C (M x N) = alpha * op(A) @ op(B) + beta * C like gemm(), serially, with no packing of A. The layout
+// belongs to the kernels of this process: pack and use within one process only.
+template <typename T>
+int64_t gemm_packed_a_size(int64_t M, int64_t K);
+template <typename T>
+void gemm_pack_a(bool transA, int64_t M, int64_t K, const T* A, int64_t lda, T* packed);
+template <typename T>
+void gemm_with_packed_a(int64_t M, int64_t N, int64_t K, T alpha, const T* packed, bool transB, const T* B,
+                        int64_t ldb, T beta, T* C, int64_t ldc);
+
 // "avx2" or "generic": the kernels gemm() uses in this process.
 const char* gemm_kernel_name();
 

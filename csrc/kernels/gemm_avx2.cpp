@@ -367,6 +367,23 @@ void gemm_avx2(bool ta, bool tb, int64_t M, int64_t N, int64_t K, double alpha, 
     GemmDriver<Avx2F64>::run(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
 }
 
+int64_t gemm_avx2_packed_a_size(float, int64_t M, int64_t K) { return GemmDriver<Avx2F32>::packed_a_size(M, K); }
+int64_t gemm_avx2_packed_a_size(double, int64_t M, int64_t K) { return GemmDriver<Avx2F64>::packed_a_size(M, K); }
+void gemm_avx2_pack_a(bool ta, const float* A, int64_t lda, int64_t M, int64_t K, float* out) {
+    GemmDriver<Avx2F32>::pack_a_all(ta, A, lda, M, K, out);
+}
+void gemm_avx2_pack_a(bool ta, const double* A, int64_t lda, int64_t M, int64_t K, double* out) {
+    GemmDriver<Avx2F64>::pack_a_all(ta, A, lda, M, K, out);
+}
+void gemm_avx2_with_packed_a(int64_t M, int64_t N, int64_t K, float alpha, const float* Ap, bool tb, const float* B,
+                             int64_t ldb, float beta, float* C, int64_t ldc) {
+    GemmDriver<Avx2F32>::run_packed_a(M, N, K, alpha, Ap, tb, B, ldb, beta, C, ldc);
+}
+void gemm_avx2_with_packed_a(int64_t M, int64_t N, int64_t K, double alpha, const double* Ap, bool tb,
+                             const double* B, int64_t ldb, double beta, double* C, int64_t ldc) {
+    GemmDriver<Avx2F64>::run_packed_a(M, N, K, alpha, Ap, tb, B, ldb, beta, C, ldc);
+}
+
 }  // namespace axonal
 
 #else  // built without AVX2 support (another architecture or compiler): report "no", never dispatch here.
@@ -381,6 +398,18 @@ void gemm_avx2(bool, bool, int64_t, int64_t, int64_t, float, const float*, int64
 }
 void gemm_avx2(bool, bool, int64_t, int64_t, int64_t, double, const double*, int64_t, const double*, int64_t,
                double, double*, int64_t) {
+    std::abort();
+}
+int64_t gemm_avx2_packed_a_size(float, int64_t, int64_t) { std::abort(); }
+int64_t gemm_avx2_packed_a_size(double, int64_t, int64_t) { std::abort(); }
+void gemm_avx2_pack_a(bool, const float*, int64_t, int64_t, int64_t, float*) { std::abort(); }
+void gemm_avx2_pack_a(bool, const double*, int64_t, int64_t, int64_t, double*) { std::abort(); }
+void gemm_avx2_with_packed_a(int64_t, int64_t, int64_t, float, const float*, bool, const float*, int64_t, float,
+                             float*, int64_t) {
+    std::abort();
+}
+void gemm_avx2_with_packed_a(int64_t, int64_t, int64_t, double, const double*, bool, const double*, int64_t,
+                             double, double*, int64_t) {
     std::abort();
 }
 }  // namespace axonal

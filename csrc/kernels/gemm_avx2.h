@@ -12,4 +12,14 @@ void gemm_avx2(bool transA, bool transB, int64_t M, int64_t N, int64_t K, float 
 void gemm_avx2(bool transA, bool transB, int64_t M, int64_t N, int64_t K, double alpha, const double* A,
                int64_t lda, const double* B, int64_t ldb, double beta, double* C, int64_t ldc);
 
+// The pre-packed-A entry points of gemm.h (gemm_packed_a_size, gemm_pack_a, gemm_with_packed_a).
+int64_t gemm_avx2_packed_a_size(float, int64_t M, int64_t K);
+int64_t gemm_avx2_packed_a_size(double, int64_t M, int64_t K);
+void gemm_avx2_pack_a(bool transA, const float* A, int64_t lda, int64_t M, int64_t K, float* out);
+void gemm_avx2_pack_a(bool transA, const double* A, int64_t lda, int64_t M, int64_t K, double* out);
+void gemm_avx2_with_packed_a(int64_t M, int64_t N, int64_t K, float alpha, const float* Ap, bool transB,
+                             const float* B, int64_t ldb, float beta, float* C, int64_t ldc);
+void gemm_avx2_with_packed_a(int64_t M, int64_t N, int64_t K, double alpha, const double* Ap, bool transB,
+                             const double* B, int64_t ldb, double beta, double* C, int64_t ldc);
+
 }  // namespace axonal

@@ -254,6 +254,48 @@ struct GemmDriver {
         });
     }
 
+    // ---- A packed once, used for many products (a convolution's weight against every image) ----
+    // Layout: k-chunks of k_step(K) one after the other, each holding ceil(M/MR) slivers of kc x MR
+    // (chunk c starts at c * Mp * KS): the same layout n_mode packs into its shared buffer.
+    static int64_t packed_a_size(int64_t M, int64_t K) {
+        const int64_t KS = k_step(K);
+        return ceil_div(M, MR) * MR * KS * ceil_div(K, KS) + 16;
+    }
+
+    static void pack_a_all(bool ta, const T* A, int64_t lda, int64_t M, int64_t K, T* out) {
+        const int64_t KS = k_step(K), Mp = ceil_div(M, MR) * MR;
+        for (int64_t c = 0, pc = 0; pc < K; ++c, pc += KS) {
+            const int64_t kc = std::min(KS, K - pc);
+            for (int64_t m = 0; m * MR < M; ++m)
+                Ks::pack_a(ta, A, lda, m * MR, pc, std::min<int64_t>(MR, M - m * MR), kc,
+                           out + c * Mp * KS + m * kc * MR);
+        }
+    }
+
+    // C = alpha * A @ op(B) + beta * C on the calling thread, A from pack_a_all. Each B sliver is packed
+    // right before it meets every A sliver of the chunk, so B is read once per k-chunk and never
+    // copied whole; the packed A (weights: tens to hundreds of KiB) stays in L2 across slivers.
+    static void run_packed_a(int64_t M, int64_t N, int64_t K, T alpha, const T* Ap, bool tb, const T* B,
+                             int64_t ldb, T beta, T* C, int64_t ldc) {
+        const int64_t KS = k_step(K), Mp = ceil_div(M, MR) * MR;
+        const int64_t nslivers = ceil_div(N, NR);
+        T* bsl = pack_buffer<T>(0, KS * NR);
+        for (int64_t c = 0, pc = 0; pc < K; ++c, pc += KS) {
+            const int64_t kc = std::min(KS, K - pc);
+            const T b_eff = pc == 0 ? beta : T(1);
+            const T* ac = Ap + c * Mp * KS;
+            for (int64_t s = 0; s < nslivers; ++s) {
+                const int64_t j0 = s * NR, nr = std::min<int64_t>(NR, N - j0);
+                Ks::pack_b(tb, B, ldb, pc, j0, kc, nr, bsl);
+                for (int64_t m = 0; m * MR < M; ++m) {
+                    const int64_t i0 = m * MR, mr = std::min<int64_t>(MR, M - i0);
+                    Ks::template kernel<A_PACKED, B_PACKED>(kc, ac + m * kc * MR, 0, bsl, NR, C + i0 * ldc + j0,
+                                                             ldc, mr, nr, alpha, b_eff);
+                }
+            }
+        }
+    }
+
     // Goto's loop nest, parallel over M: see the file comment.
     static void m_mode(bool ta, bool tb, int64_t M, int64_t N, int64_t K, T alpha, const T* A, int64_t lda,
                        const T* B, int64_t ldb, T beta, T* C, int64_t ldc) {
