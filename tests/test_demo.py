@@ -32,3 +32,19 @@ def test_regression_example_reaches_its_threshold():
                             env={**os.environ, "OMP_NUM_THREADS": "1"})
     assert result.returncode == 0, result.stderr
     assert "reached the target" in result.stdout
+
+
+@pytest.mark.parametrize("name", ["cnn_fashion_mnist.py", "mlp_fashion_mnist.py"])
+def test_fashion_examples_run_on_the_sample(name, tmp_path):
+    script = ROOT / "examples" / name
+    if not script.exists():
+        pytest.skip("examples/ not present (installed package only)")
+    # Run in tmp_path (the script writes its checkpoint into the working directory), importing the same
+    # axonal as this test session.
+    package_parent = str(Path(ax.__file__).resolve().parents[1])
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [package_parent, os.environ.get("PYTHONPATH")]))}
+    result = subprocess.run([sys.executable, str(script), "--sample", "--epochs", "1"], capture_output=True,
+                            text=True, timeout=600, cwd=tmp_path, env=env)
+    assert result.returncode == 0, result.stderr
+    accuracy = float(result.stdout.split("test accuracy: ")[1].split()[0])
+    assert accuracy > 0.6, result.stdout
