@@ -3,6 +3,7 @@ import math
 
 import numpy as np
 
+from .. import _C
 from . import _checks
 from .optimizer import Optimizer
 
@@ -37,9 +38,20 @@ class Adam(Optimizer):
             state["max_exp_avg_sq"] = np.zeros_like(p)
 
     def _update(self, p, g, state, group):
-        d_buf, tmp = self._scratch.get(p, 2)
         lr, wd = group["lr"], group["weight_decay"]
         beta1, beta2 = group["betas"]
+        exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
+        max_sq = state["max_exp_avg_sq"] if group["amsgrad"] else None
+        ready = (self._fused_ready(p, g, exp_avg, exp_avg_sq) if max_sq is None
+                 else self._fused_ready(p, g, exp_avg, exp_avg_sq, max_sq))
+        if ready:  # one fused pass; the same operations, in the same order, as the NumPy code below
+            state["step"] += 1
+            step = state["step"]
+            _C.adam_update(p, g, exp_avg, exp_avg_sq, max_sq, lr, beta1, beta2, group["eps"], wd,
+                           group["decoupled_weight_decay"], group["maximize"], lr / (1 - beta1**step),
+                           math.sqrt(1 - beta2**step))
+            return
+        d_buf, tmp = self._scratch.get(p, 2)
         if group["decoupled_weight_decay"]:
             if wd != 0:
                 p *= 1 - lr * wd
@@ -49,7 +61,6 @@ class Adam(Optimizer):
         state["step"] += 1
         step = state["step"]
 
-        exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
         np.subtract(d, exp_avg, out=tmp)
         tmp *= 1 - beta1
         exp_avg += tmp

@@ -3,6 +3,11 @@
 Updates act on ``p.data`` in place (models and the optimizer share the array). Subclasses provide
 ``_check(options)`` (hyperparameter validation), ``_init_state(p, state, group)`` and
 ``_update(p, g, state, group)``, where ``p`` is the parameter's array and ``g`` its gradient array.
+
+SGD, Adam and AdamW run their update as one fused C++ kernel (axonal._C.sgd_update / adam_update) when
+``_fused_ready`` holds for the parameter, gradient and state arrays, and through NumPy otherwise; the two
+paths compute the same operations in the same order. Setting ``_use_fused = False`` on an optimizer forces
+the NumPy path (the tests compare the two).
 """
 import warnings
 from collections import defaultdict
@@ -23,9 +28,12 @@ class _RequiredParameter:
 required = _RequiredParameter()
 
 _LOAD = "[Optimizer.load_state_dict]"
+_F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
 
 
 class Optimizer:
+    _use_fused = True
+
     def __init__(self, params, defaults):
         self.defaults = dict(defaults)
         self.state = defaultdict(dict)
@@ -144,6 +152,26 @@ class Optimizer:
         else:
             np.add(out, g, out=out)
         return out
+
+    def _fused_ready(self, p, g, *state):
+        """Whether the fused kernel can take these arrays: one float dtype, C-contiguous and aligned, p and
+        the state writeable, and the gradient not sharing memory with the parameter. (The state arrays are
+        the optimizer's own; the kernel's binding still rejects any overlap among them.)"""
+        if not self._use_fused:
+            return False
+        dt = p.dtype
+        if (dt != _F32 and dt != _F64) or g.dtype != dt:
+            return False
+        if not (p.flags.c_contiguous and p.flags.writeable and p.flags.aligned):
+            return False
+        if not (g.flags.c_contiguous and g.flags.aligned):
+            return False
+        for s in state:
+            if not isinstance(s, np.ndarray) or s.dtype != dt or s.shape != p.shape:
+                return False
+            if not (s.flags.c_contiguous and s.flags.writeable and s.flags.aligned):
+                return False
+        return not np.may_share_memory(p, g)
 
     # ---- state_dict -------------------------------------------------------------------------
     def state_dict(self):

@@ -1,6 +1,7 @@
 """SGD with optional momentum (heavy-ball or Nesterov), dampening, L2 weight decay and maximize."""
 import numpy as np
 
+from .. import _C
 from . import _checks
 from .optimizer import Optimizer
 
@@ -25,9 +26,20 @@ class SGD(Optimizer):
             raise ValueError("[SGD] Nesterov momentum requires a momentum and zero dampening")
 
     def _update(self, p, g, state, group):
+        momentum = group["momentum"]
+        buf = state.get("momentum_buffer") if momentum != 0 else None
+        ready = self._fused_ready(p, g) if buf is None else self._fused_ready(p, g, buf)
+        if ready:  # one fused pass; the same operations, in the same order, as the NumPy code below
+            first = momentum != 0 and buf is None
+            if first:
+                buf = np.empty_like(p)  # the kernel fills it with this step's direction
+            _C.sgd_update(p, g, buf, group["lr"], momentum, group["dampening"], group["weight_decay"],
+                          group["nesterov"], group["maximize"], first)
+            if first:
+                state["momentum_buffer"] = buf
+            return
         d_buf, tmp = self._scratch.get(p, 2)
         d = self._effective_grad(p, g, group["weight_decay"], group["maximize"], d_buf)
-        momentum = group["momentum"]
         if momentum != 0:
             buf = state.get("momentum_buffer")
             if buf is None:
