@@ -314,6 +314,10 @@ def is_scalar(x):
     return isinstance(x, numbers.Number)
 
 
+from .autograd import function as _function  # noqa: E402
+
+_function._Tensor = Tensor
+
 # Imported last: the op modules import Tensor from here.
 from .ops import activation as _act  # noqa: E402
 from .ops import elementwise as _ew  # noqa: E402
