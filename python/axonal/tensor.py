@@ -303,7 +303,7 @@ def _shape_args(args):
     """Accepts both f(2, 3) and f((2, 3)), as torch does."""
     if len(args) == 1 and isinstance(args[0], (tuple, list)):
         return tuple(args[0])
-    return tuple(int(a) for a in args)
+    return tuple(map(int, args))
 
 
 def is_tensor(x):

@@ -29,22 +29,21 @@ def sum_to_shape(grad, shape):
     return grad.reshape(shape)
 
 
-def _edges(ctx):
-    """(position, input) for the inputs of ctx that take a gradient: they required one when the op ran and
-    still do (detach_/requires_grad_(False) since then cut the edge)."""
-    return [(i, inp) for i, (inp, needs) in enumerate(zip(ctx.inputs, ctx.needs_input_grad))
-            if needs and inp.requires_grad]
-
-
 def _count_uses(root):
-    """id(tensor) -> number of recorded uses, and id(ctx) -> its edges, for everything reachable from root."""
+    """id(tensor) -> number of recorded uses, and id(ctx) -> its edges, for everything reachable from root.
+
+    An edge is (position, input) for an input that takes a gradient: it required one when the op ran and
+    still does (detach_ or requires_grad_(False) since then cut the edge)."""
     uses, edges_of = {}, {}
     stack = [root]
     while stack:
         ctx = stack.pop()._ctx
         if ctx is None or id(ctx) in edges_of:
             continue
-        edges = edges_of[id(ctx)] = _edges(ctx)
+        edges = edges_of[id(ctx)] = [
+            (i, inp) for i, (inp, needs) in enumerate(zip(ctx.inputs, ctx.needs_input_grad))
+            if needs and inp.requires_grad
+        ]
         for _, inp in edges:
             key = id(inp)
             if key in uses:

@@ -3,9 +3,13 @@ import numpy as np
 
 from .. import _C
 from ..autograd.function import Function
+from ..tensor import Tensor
+from .activation import relu_backward, relu_forward
 
 
 class Conv2d(Function):
+    fresh_grads = True  # the backward kernels return new arrays
+
     @staticmethod
     def forward(ctx, x, w, b, stride, padding, dilation):
         ctx.save_for_backward(x, w)
@@ -16,14 +20,38 @@ class Conv2d(Function):
     @staticmethod
     def backward(ctx, g):
         x, w = ctx.saved
-        stride, padding, dilation = ctx.conf
-        g = np.ascontiguousarray(g)
-        gx = gw = gb = None
-        if ctx.needs_input_grad[0]:
-            gx = _C.conv2d_backward_input(g, w, x.shape, stride, padding, dilation)
-        if ctx.needs_input_grad[1] or (ctx.has_bias and ctx.needs_input_grad[2]):
-            gw, gb = _C.conv2d_backward_weight(g, x, w.shape, ctx.has_bias, stride, padding, dilation)
-        return gx, gw, gb, None, None, None
+        return _conv_backward(ctx, x, w, np.ascontiguousarray(g))
+
+
+def _conv_backward(ctx, x, w, g):
+    stride, padding, dilation = ctx.conf
+    gx = gw = gb = None
+    if ctx.needs_input_grad[0]:
+        gx = _C.conv2d_backward_input(g, w, x.shape, stride, padding, dilation)
+    if ctx.needs_input_grad[1] or (ctx.has_bias and ctx.needs_input_grad[2]):
+        gw, gb = _C.conv2d_backward_weight(g, x, w.shape, ctx.has_bias, stride, padding, dilation)
+    return gx, gw, gb, None, None, None
+
+
+class Conv2dReLU(Function):
+    """relu(conv2d(...)) as one node: the ReLU runs in place on the convolution's fresh output (no second
+    activation-sized array), and backward masks the incoming gradient once before the conv kernels. Values
+    and gradients are those of the two ops in sequence, bit for bit."""
+
+    fresh_grads = True
+
+    @staticmethod
+    def forward(ctx, x, w, b, stride, padding, dilation):
+        out = relu_forward(_C.conv2d_forward(x, w, b, stride, padding, dilation), inplace=True)
+        ctx.save_for_backward(x, w, out)
+        ctx.conf = (stride, padding, dilation)
+        ctx.has_bias = b is not None
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        x, w, out = ctx.saved
+        return _conv_backward(ctx, x, w, np.ascontiguousarray(relu_backward(g, out)))
 
 
 def pair(v, name, op):
@@ -36,13 +64,20 @@ def pair(v, name, op):
 
 
 def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1):
-    from ..tensor import Tensor
+    return _conv(Conv2d, x, weight, bias, stride, padding, dilation)
 
+
+def conv2d_relu(x, weight, bias=None, stride=1, padding=0, dilation=1):
+    """relu(conv2d(...)) as one op (same values and gradients, one graph node)."""
+    return _conv(Conv2dReLU, x, weight, bias, stride, padding, dilation)
+
+
+def _conv(fn, x, weight, bias, stride, padding, dilation):
     if not isinstance(x, Tensor) or not isinstance(weight, Tensor):
         raise TypeError(f"[conv2d] input and weight must be Tensors, got {type(x).__name__} and {type(weight).__name__}")
     if isinstance(padding, str):
         padding = _string_padding(padding, weight.shape, pair(dilation, "dilation", "conv2d"), pair(stride, "stride", "conv2d"))
-    return Conv2d.apply(
+    return fn.apply(
         _ensure_c(x), _ensure_c(weight), None if bias is None else _ensure_c(bias),
         pair(stride, "stride", "conv2d"), pair(padding, "padding", "conv2d"), pair(dilation, "dilation", "conv2d"),
     )

@@ -4,6 +4,7 @@ import numbers
 import numpy as np
 
 from ..autograd.function import Function
+from ..dtypes import get_default_dtype
 
 
 class Add(Function):
@@ -193,8 +194,7 @@ def _promote(a, b, true_divide=False):
     float32, NumPy gives float64), and an integer tensor meeting a Python float, or true division of integers,
     gives the default float dtype (NumPy gives float64). Only integer/bool tensors are cast, and those never
     require grad, so the casts need no graph."""
-    from ..dtypes import get_default_dtype
-    from ..tensor import Tensor
+    Tensor = _Tensor
 
     def is_float(x):
         return x.dtype.kind == "f" if isinstance(x, Tensor) else isinstance(x, (float, np.floating))
@@ -217,8 +217,7 @@ def _promote(a, b, true_divide=False):
 
 def _check_broadcast(op, *operands):
     # NumPy's own messages would not name the op (and it would try to make arrays out of strings or lists).
-    from ..tensor import Tensor
-
+    Tensor = _Tensor
     shapes = []
     for x in operands:
         if isinstance(x, Tensor):
