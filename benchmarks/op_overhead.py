@@ -34,7 +34,6 @@ import numpy as np
 import axonal as ax
 from axonal import _C, models, nn, optim
 from axonal.autograd.function import Function
-from axonal.optim.optimizer import Optimizer
 
 try:
     import torch
