@@ -9,13 +9,15 @@ void bind_gemm(py::module_& m);
 void bind_conv(py::module_& m);
 void bind_pool(py::module_& m);
 void bind_optim(py::module_& m);
+void bind_activation(py::module_& m);
 }  // namespace axonal
 
 PYBIND11_MODULE(_C, m) {
-    m.doc() = "axonal C++ kernels (GEMM, conv2d, pooling, optimizer updates); called from axonal.ops, not by users directly";
+    m.doc() = "axonal C++ kernels (GEMM, conv2d, pooling, fused activations and loss, optimizer updates); called from axonal.ops, not by users directly";
     axonal::bind_threads(m);
     axonal::bind_gemm(m);
     axonal::bind_conv(m);
     axonal::bind_pool(m);
     axonal::bind_optim(m);
+    axonal::bind_activation(m);
 }

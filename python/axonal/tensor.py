@@ -303,7 +303,7 @@ def _shape_args(args):
     """Accepts both f(2, 3) and f((2, 3)), as torch does."""
     if len(args) == 1 and isinstance(args[0], (tuple, list)):
         return tuple(args[0])
-    return tuple(int(a) for a in args)
+    return tuple(map(int, args))
 
 
 def is_tensor(x):
@@ -313,6 +313,10 @@ def is_tensor(x):
 def is_scalar(x):
     return isinstance(x, numbers.Number)
 
+
+from .autograd import function as _function  # noqa: E402
+
+_function._Tensor = Tensor
 
 # Imported last: the op modules import Tensor from here.
 from .ops import activation as _act  # noqa: E402

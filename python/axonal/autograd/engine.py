@@ -1,7 +1,19 @@
-"""Reverse-mode differentiation over the graph recorded by Function.apply."""
+"""Reverse-mode differentiation over the graph recorded by Function.apply.
+
+backward() first counts, for every tensor reachable from the root, how many recorded uses it has, then
+runs each node's backward once all of its uses have handed their gradient in (a ready stack, as in
+torch's engine), so every node is visited once and a chain of single-use nodes goes straight through.
+
+Gradient arrays are copied only when they might be shared. The engine tracks the arrays it owns: those it
+made itself (un-broadcasting sums, dtype casts, sums of two contributions) and those returned by a
+Function that declares ``fresh_grads`` (its backward returns only newly allocated arrays). An owned array
+takes further contributions in place and becomes a leaf's ``.grad`` without a copy; anything else (the
+incoming gradient handed back, a view, a saved array, the user's seed) is copied or added out of place.
+"""
 import numpy as np
 
-from .grad_mode import no_grad
+from . import function as _function
+from .grad_mode import _state
 
 
 def sum_to_shape(grad, shape):
@@ -17,31 +29,33 @@ def sum_to_shape(grad, shape):
     return grad.reshape(shape)
 
 
-def _topological_order(root):
-    """Tensors reachable from root through recorded ctxs, each after every tensor that uses it."""
-    order, visited = [], set()
-    stack = [(root, False)]
+def _count_uses(root):
+    """id(tensor) -> number of recorded uses, and id(ctx) -> its edges, for everything reachable from root.
+
+    An edge is (position, input) for an input that takes a gradient: it required one when the op ran and
+    still does (detach_ or requires_grad_(False) since then cut the edge)."""
+    uses, edges_of = {}, {}
+    stack = [root]
     while stack:
-        tensor, expanded = stack.pop()
-        if expanded:
-            order.append(tensor)
+        ctx = stack.pop()._ctx
+        if ctx is None or id(ctx) in edges_of:
             continue
-        if id(tensor) in visited:
-            continue
-        visited.add(id(tensor))
-        stack.append((tensor, True))
-        ctx = tensor._ctx
-        if ctx is not None:
-            for inp in ctx.inputs:
-                if inp is not None and getattr(inp, "requires_grad", False) and id(inp) not in visited:
-                    stack.append((inp, False))
-    order.reverse()
-    return order
+        edges = edges_of[id(ctx)] = [
+            (i, inp) for i, (inp, needs) in enumerate(zip(ctx.inputs, ctx.needs_input_grad))
+            if needs and inp.requires_grad
+        ]
+        for _, inp in edges:
+            key = id(inp)
+            if key in uses:
+                uses[key] += 1
+            else:
+                uses[key] = 1
+                stack.append(inp)
+    return uses, edges_of
 
 
 def backward(root, grad=None, retain_graph=False):
-    from ..tensor import Tensor
-
+    Tensor = _function._Tensor
     if not root.requires_grad:
         raise RuntimeError(f"[backward] tensor of shape {root.shape} does not require grad and has no graph")
     if grad is None:
@@ -57,30 +71,75 @@ def backward(root, grad=None, retain_graph=False):
         if grad.shape != root.shape:
             raise ValueError(f"[backward] grad has shape {grad.shape} but the tensor has shape {root.shape}")
 
+    uses, edges_of = _count_uses(root)
     grads = {id(root): grad}
-    with no_grad():
-        for tensor in _topological_order(root):
-            g = grads.pop(id(tensor), None)
-            if g is None:
-                continue
+    owned = set()  # ids of the arrays in `grads` that the engine may write into or give away
+    ready = [root]
+    prev_mode, _state.enabled = _state.enabled, False  # no_grad(), without the context-manager objects
+    try:
+        while ready:
+            tensor = ready.pop()
+            key = id(tensor)
+            g = grads.pop(key, None)
+            is_owned = key in owned
+            if is_owned:
+                owned.discard(key)
             ctx = tensor._ctx
-            if ctx is None or tensor._retains_grad:
-                _accumulate_into_leaf(tensor, g)
             if ctx is None:
+                if g is not None:
+                    _accumulate_into_leaf(tensor, g, is_owned)
                 continue
-            in_grads = ctx.backward_fn(ctx, g)
-            if not isinstance(in_grads, tuple):
-                in_grads = (in_grads,)
-            for inp, needs, ig in zip(ctx.inputs, ctx.needs_input_grad, in_grads):
-                if not needs or ig is None:
-                    continue
-                ig = sum_to_shape(np.asarray(ig), inp.shape)
-                if ig.dtype != inp.dtype:
-                    ig = ig.astype(inp.dtype, copy=False)
-                key = id(inp)
-                grads[key] = ig if key not in grads else grads[key] + ig
+            if g is not None and tensor._retains_grad:
+                _accumulate_into_leaf(tensor, g, False)  # g goes on to backward_fn, which may hand it back
+            edges = edges_of[id(ctx)]
+            if g is not None and edges:
+                in_grads = ctx.backward_fn(ctx, g)
+                if not isinstance(in_grads, tuple):
+                    in_grads = (in_grads,)
+                fresh = ctx.fn.fresh_grads
+                for i, inp in edges:
+                    ig = in_grads[i] if i < len(in_grads) else None
+                    if ig is not None:
+                        _add_grad(grads, owned, inp, ig, fresh)
+            for _, inp in edges:
+                k = id(inp)
+                left = uses[k] - 1
+                uses[k] = left
+                if left == 0:
+                    ready.append(inp)
             if not retain_graph:
-                tensor._ctx = None if ctx is None else _released(ctx)
+                _released(ctx)
+    finally:
+        _state.enabled = prev_mode
+
+
+def _add_grad(grads, owned, inp, ig, fresh):
+    """Sums one contribution ``ig`` into ``grads`` for input ``inp`` (un-broadcast and cast to its dtype)."""
+    if type(ig) is not np.ndarray:
+        ig = np.asarray(ig)
+        fresh = False
+    shape, dtype = inp.data.shape, inp.data.dtype
+    if ig.shape != shape:
+        ig = sum_to_shape(ig, shape)
+        fresh = False  # the sum may be a reshaped view; treat it as borrowed
+    if ig.dtype != dtype:
+        ig = ig.astype(dtype)
+        fresh = True
+    # A fresh array must own its memory: a view of a new array is fine to read but not to give away.
+    fresh = fresh and ig.base is None
+    key = id(inp)
+    acc = grads.get(key)
+    if acc is None:
+        grads[key] = ig
+        if fresh:
+            owned.add(key)
+        else:
+            owned.discard(key)
+    elif key in owned:
+        np.add(acc, ig, out=acc)
+    else:
+        grads[key] = acc + ig
+        owned.add(key)
 
 
 def _released(ctx):
@@ -97,11 +156,11 @@ def _freed_backward(ctx, grad):
     )
 
 
-def _accumulate_into_leaf(tensor, g):
-    from ..tensor import Tensor
-
+def _accumulate_into_leaf(tensor, g, owned=False):
     if tensor.grad is None:
-        # Own the memory: g may be a view of another tensor's data or a broadcast.
-        tensor.grad = Tensor(np.array(g, dtype=tensor.dtype, copy=True))
+        if not (owned and g.dtype == tensor.data.dtype and g.shape == tensor.data.shape):
+            # Own the memory: g may be a view of another tensor's data or a broadcast.
+            g = np.array(g, dtype=tensor.data.dtype, copy=True)
+        tensor.grad = _function._Tensor._wrap(g)
     else:
         tensor.grad.data += g

@@ -4,7 +4,7 @@ import math
 import numpy as np
 
 from .. import dtypes
-from ..ops.conv import conv2d, conv2d_relu, pair
+from ..ops.conv import conv2d, pair
 from ..ops.linear import linear
 from . import init
 from .module import Module
@@ -66,10 +66,6 @@ class Conv2d(Module):
 
     def forward(self, x):
         return conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation)
-
-    def forward_relu(self, x):
-        """relu(self(x)) with the ReLU fused into the convolution's output write (see ops.conv.conv2d_relu)."""
-        return conv2d_relu(x, self.weight, self.bias, self.stride, self.padding, self.dilation)
 
     def extra_repr(self):
         s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"

@@ -1,19 +1,47 @@
-"""Activations and (log-)softmax, computed with NumPy; softmax subtracts the max for stability."""
+"""Activations and (log-)softmax, computed with NumPy; softmax subtracts the max for stability.
+ReLU runs the fused C++ kernels (one pass, no mask temporary) on float arrays they can read in place."""
 import numpy as np
 
+from .. import _C
 from ..autograd.function import Function
 
 
+def kernel_ready(a):
+    """True when the C++ elementwise kernels take ``a`` as it is: float32/float64, C-contiguous, aligned."""
+    if a.dtype.char not in "fd":
+        return False
+    flags = a.flags
+    return flags.c_contiguous and flags.aligned
+
+
+def relu_forward(x, inplace=False):
+    """max(x, 0) as an array (NaN passes); into x itself when ``inplace`` and the kernel can write it."""
+    if kernel_ready(x):
+        return _C.relu_forward(x, x) if inplace else _C.relu_forward(x)
+    if inplace:
+        return np.maximum(x, 0, out=x)
+    return np.maximum(x, 0)
+
+
+def relu_backward(g, out):
+    """g * (out > 0) for ReLU's result ``out``, as a new array."""
+    if g.dtype is out.dtype and g.shape == out.shape and kernel_ready(g) and kernel_ready(out):
+        return _C.relu_backward(g, out)
+    return g * (out > 0)
+
+
 class ReLU(Function):
+    fresh_grads = True
+
     @staticmethod
     def forward(ctx, x):
-        out = np.maximum(x, 0)
+        out = relu_forward(x)
         ctx.save_for_backward(out)
         return out
 
     @staticmethod
     def backward(ctx, g):
-        return g * (ctx.saved[0] > 0)
+        return relu_backward(g, ctx.saved[0])
 
 
 class LeakyReLU(Function):

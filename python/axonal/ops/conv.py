@@ -3,9 +3,13 @@ import numpy as np
 
 from .. import _C
 from ..autograd.function import Function
+from ..tensor import Tensor
+from .activation import relu_backward
 
 
 class Conv2d(Function):
+    fresh_grads = True  # the backward kernels return new arrays
+
     @staticmethod
     def forward(ctx, x, w, b, stride, padding, dilation):
         ctx.save_for_backward(x, w)
@@ -15,30 +19,11 @@ class Conv2d(Function):
 
     @staticmethod
     def backward(ctx, g):
-        return _conv_backward(ctx, np.ascontiguousarray(g))
+        x, w = ctx.saved
+        return _conv_backward(ctx, x, w, np.ascontiguousarray(g))
 
 
-class Conv2dReLU(Function):
-    """relu(conv2d(x, w, b)) in one kernel pass; the ReLU mask comes from the saved output."""
-
-    @staticmethod
-    def forward(ctx, x, w, b, stride, padding, dilation):
-        y = _C.conv2d_forward(x, w, b, stride, padding, dilation, relu=True)
-        ctx.save_for_backward(x, w)
-        ctx.y = y
-        ctx.conf = (stride, padding, dilation)
-        ctx.has_bias = b is not None
-        return y
-
-    @staticmethod
-    def backward(ctx, g):
-        # d relu: pass g where the output is positive (y > 0 exactly where the pre-activation was).
-        return _conv_backward(ctx, np.where(ctx.y > 0, g, np.zeros((), dtype=g.dtype)))
-
-
-def _conv_backward(ctx, g):
-    """Gradients of x, w, b (and None for the three configuration arguments) given a C-contiguous g."""
-    x, w = ctx.saved
+def _conv_backward(ctx, x, w, g):
     stride, padding, dilation = ctx.conf
     gx = gw = gb = None
     if ctx.needs_input_grad[0]:
@@ -46,6 +31,27 @@ def _conv_backward(ctx, g):
     if ctx.needs_input_grad[1] or (ctx.has_bias and ctx.needs_input_grad[2]):
         gw, gb = _C.conv2d_backward_weight(g, x, w.shape, ctx.has_bias, stride, padding, dilation)
     return gx, gw, gb, None, None, None
+
+
+class Conv2dReLU(Function):
+    """relu(conv2d(...)) as one node: the convolution kernel applies the ReLU to each block of output while
+    it is still in cache (no second pass over an activation-sized array), and backward masks the incoming
+    gradient once before the conv kernels. Values and gradients are those of the two ops in sequence."""
+
+    fresh_grads = True
+
+    @staticmethod
+    def forward(ctx, x, w, b, stride, padding, dilation):
+        out = _C.conv2d_forward(x, w, b, stride, padding, dilation, relu=True)
+        ctx.save_for_backward(x, w, out)
+        ctx.conf = (stride, padding, dilation)
+        ctx.has_bias = b is not None
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        x, w, out = ctx.saved
+        return _conv_backward(ctx, x, w, np.ascontiguousarray(relu_backward(g, out)))
 
 
 def pair(v, name, op):
@@ -58,26 +64,22 @@ def pair(v, name, op):
 
 
 def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1):
-    return _apply(Conv2d, "conv2d", x, weight, bias, stride, padding, dilation)
+    return _conv(Conv2d, x, weight, bias, stride, padding, dilation)
 
 
 def conv2d_relu(x, weight, bias=None, stride=1, padding=0, dilation=1):
-    """relu(conv2d(...)) with the ReLU applied by the convolution kernel as it writes the output (one pass
-    over the activations instead of two); same values and gradients as the two ops. nn.Sequential uses it
-    for a Conv2d directly followed by a ReLU."""
-    return _apply(Conv2dReLU, "conv2d", x, weight, bias, stride, padding, dilation)
+    """relu(conv2d(...)) as one op (same values and gradients, one graph node)."""
+    return _conv(Conv2dReLU, x, weight, bias, stride, padding, dilation)
 
 
-def _apply(fn, op, x, weight, bias, stride, padding, dilation):
-    from ..tensor import Tensor
-
+def _conv(fn, x, weight, bias, stride, padding, dilation):
     if not isinstance(x, Tensor) or not isinstance(weight, Tensor):
-        raise TypeError(f"[{op}] input and weight must be Tensors, got {type(x).__name__} and {type(weight).__name__}")
+        raise TypeError(f"[conv2d] input and weight must be Tensors, got {type(x).__name__} and {type(weight).__name__}")
     if isinstance(padding, str):
-        padding = _string_padding(padding, weight.shape, pair(dilation, "dilation", op), pair(stride, "stride", op))
+        padding = _string_padding(padding, weight.shape, pair(dilation, "dilation", "conv2d"), pair(stride, "stride", "conv2d"))
     return fn.apply(
         _ensure_c(x), _ensure_c(weight), None if bias is None else _ensure_c(bias),
-        pair(stride, "stride", op), pair(padding, "padding", op), pair(dilation, "dilation", op),
+        pair(stride, "stride", "conv2d"), pair(padding, "padding", "conv2d"), pair(dilation, "dilation", "conv2d"),
     )
 
 

@@ -4,6 +4,7 @@ import numbers
 import numpy as np
 
 from ..autograd.function import Function
+from ..dtypes import get_default_dtype
 
 
 class Add(Function):
@@ -193,8 +194,7 @@ def _promote(a, b, true_divide=False):
     float32, NumPy gives float64), and an integer tensor meeting a Python float, or true division of integers,
     gives the default float dtype (NumPy gives float64). Only integer/bool tensors are cast, and those never
     require grad, so the casts need no graph."""
-    from ..dtypes import get_default_dtype
-    from ..tensor import Tensor
+    Tensor = _Tensor
 
     def is_float(x):
         return x.dtype.kind == "f" if isinstance(x, Tensor) else isinstance(x, (float, np.floating))
@@ -217,8 +217,7 @@ def _promote(a, b, true_divide=False):
 
 def _check_broadcast(op, *operands):
     # NumPy's own messages would not name the op (and it would try to make arrays out of strings or lists).
-    from ..tensor import Tensor
-
+    Tensor = _Tensor
     shapes = []
     for x in operands:
         if isinstance(x, Tensor):
@@ -234,6 +233,16 @@ def _check_broadcast(op, *operands):
 
 
 def _binary(op, cls, a, b, true_divide=False):
+    # The common case first: two float tensors of one dtype and shape, or a float tensor and a Python
+    # float/int. Nothing to check or promote there, and the general path costs ~10 us per op.
+    if isinstance(a, _Tensor):
+        da = a.data.dtype
+        if da.kind == "f":
+            if isinstance(b, _Tensor):
+                if b.data.dtype is da and b.data.shape == a.data.shape:
+                    return cls.apply(a, b)
+            elif type(b) is float or type(b) is int:
+                return cls.apply(a, b)
     _check_broadcast(op, a, b)
     return cls.apply(*_promote(a, b, true_divide))
 
@@ -260,3 +269,6 @@ def clamp(a, min=None, max=None):  # noqa: A002 - torch's argument names
 def where(cond, a, b):
     _check_broadcast("where", cond, a, b)
     return Where.apply(cond, *_promote(a, b))
+
+
+from ..tensor import Tensor as _Tensor  # noqa: E402  (tensor.py imports this module first)

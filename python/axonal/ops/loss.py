@@ -5,8 +5,11 @@ softmax * sum(q) - q for the target weights q, with no intermediate log-probabil
 """
 import numpy as np
 
+from .. import _C
 from ..autograd.function import Function
+from ..autograd.grad_mode import is_grad_enabled
 from ..tensor import Tensor
+from .activation import kernel_ready
 
 _REDUCTIONS = ("mean", "sum", "none")
 
@@ -108,6 +111,47 @@ class CrossEntropy(Function):
         return _rows_back(grad, ctx.shape), None, None, None, None, None
 
 
+class SoftmaxCrossEntropy(Function):
+    """cross_entropy for (N, C) logits and int64 class indices in one C++ call: log-softmax, the loss, its sum
+    and the weight total, and (when a gradient will be wanted) d(sum of losses)/d(logits), all in one pass
+    over the logits. Backward is then one scaling of the saved gradient."""
+
+    fresh_grads = True
+
+    @staticmethod
+    def forward(ctx, x, target, weight, ignore_index, reduction, smoothing):
+        need_grad = ctx.needs_input_grad[0] and is_grad_enabled()
+        rows, loss_sum, weight_sum, dlogits = _C.softmax_cross_entropy(
+            x, target, weight, ignore_index, smoothing, need_grad)
+        ctx.save_for_backward(dlogits)
+        ctx.reduction = reduction
+        if reduction == "mean":
+            ctx.scale = 1.0 / weight_sum if weight_sum else np.nan
+            return np.asarray(loss_sum * ctx.scale, dtype=x.dtype)
+        if reduction == "sum":
+            return np.asarray(loss_sum, dtype=x.dtype)
+        return rows
+
+    @staticmethod
+    def backward(ctx, g):
+        (dlogits,) = ctx.saved
+        if ctx.reduction == "none":
+            grad = dlogits * g.reshape(-1, 1)
+        else:
+            grad = dlogits * (g * (ctx.scale if ctx.reduction == "mean" else 1.0))
+        return grad, None, None, None, None, None
+
+
+def _fused_ce_ready(input, target, w, ignore_index):
+    """The kernel's case: (N, C) float logits and (N,) int64 targets it can read in place (weight likewise)."""
+    x, t = input.data, target.data
+    if x.ndim != 2 or t.dtype != np.int64 or not kernel_ready(x) or not (t.flags.c_contiguous and t.flags.aligned):
+        return False
+    if isinstance(ignore_index, bool) or not isinstance(ignore_index, (int, np.integer)):
+        return False
+    return -(2**63) <= ignore_index < 2**63 and (w is None or (w.dtype == x.dtype and kernel_ready(w)))
+
+
 def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0):
     """input: logits (N, C) or (N, C, d1, ...); target: class indices (N, d1, ...) or probabilities like input."""
     _check_reduction("cross_entropy", reduction)
@@ -121,6 +165,13 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
         expected = (input.shape[0],) + tuple(input.shape[2:])
         if target.shape != expected:
             raise ValueError(f"[cross_entropy] class-index target must have shape {expected}, got {target.shape} (input {input.shape})")
+        if input.ndim == 2:
+            w = _class_weight("cross_entropy", weight, C)
+            if w is not None and w.dtype != input.dtype and w.dtype.kind in "fiu":
+                w = w.astype(input.dtype)  # what the NumPy path does inside, here so that the kernel can take it
+            if _fused_ce_ready(input, target, w, ignore_index):
+                # The kernel checks the targets' range itself (IndexError with the same message).
+                return SoftmaxCrossEntropy.apply(input, target, w, int(ignore_index), reduction, float(label_smoothing))
         t = target.data
         bad = (t != ignore_index) & ((t < 0) | (t >= C))
         if bad.any():

@@ -3,6 +3,7 @@ import numpy as np
 
 from .. import _C
 from ..autograd.function import Function
+from ..tensor import Tensor
 from .conv import _ensure_c, pair
 
 
@@ -39,8 +40,6 @@ def _args(op, kernel_size, stride, padding):
 
 
 def _check_tensor(x, op):
-    from ..tensor import Tensor
-
     if not isinstance(x, Tensor):
         raise TypeError(f"[{op}] input must be a Tensor, got {type(x).__name__}")
 
@@ -50,8 +49,6 @@ def max_pool2d(x, kernel_size, stride=None, padding=0, return_indices=False):
     kernel, stride, padding = _args("max_pool2d", kernel_size, stride, padding)
     out = MaxPool2d.apply(_ensure_c(x), kernel, stride, padding)
     if return_indices:
-        from ..tensor import Tensor
-
         _, argmax = _C.max_pool2d_forward(np.ascontiguousarray(x.data), kernel, stride, padding)
         return out, Tensor._wrap(argmax.astype(np.int64))
     return out

@@ -119,8 +119,6 @@ def var(a, dim=None, keepdim=False, unbiased=True):
 
 
 def _extremum(a, dim, keepdim, is_max):
-    from ..tensor import Tensor
-
     op = "max" if is_max else "min"
     if a.numel() == 0:
         raise ValueError(f"[{op}] cannot reduce an empty tensor of shape {a.shape}")
@@ -135,7 +133,7 @@ def _extremum(a, dim, keepdim, is_max):
     (axis,) = _axes(dim, a.ndim, op)
     values = Extremum.apply(a, axis, keepdim, is_max)
     raw = np.argmax(a.data, axis=axis) if is_max else np.argmin(a.data, axis=axis)
-    indices = Tensor._wrap((np.expand_dims(raw, axis) if keepdim else raw).astype(np.int64))
+    indices = _Tensor._wrap((np.expand_dims(raw, axis) if keepdim else raw).astype(np.int64))
     return MaxMin(values, indices)
 
 
@@ -148,17 +146,15 @@ def min(a, dim=None, keepdim=False):  # noqa: A001
 
 
 def _arg(a, dim, keepdim, fn, op):
-    from ..tensor import Tensor
-
     if a.numel() == 0:
         raise ValueError(f"[{op}] cannot reduce an empty tensor of shape {a.shape}")
     if dim is None:
-        return Tensor._wrap(np.asarray(fn(a.data), dtype=np.int64))
+        return _Tensor._wrap(np.asarray(fn(a.data), dtype=np.int64))
     if a.ndim == 0:
         _axes(dim, 0, op)  # range check only
-        return Tensor._wrap(np.zeros((), dtype=np.int64))
+        return _Tensor._wrap(np.zeros((), dtype=np.int64))
     (axis,) = _axes(dim, a.ndim, op)
-    return Tensor._wrap(fn(a.data, axis=axis, keepdims=keepdim).astype(np.int64))
+    return _Tensor._wrap(fn(a.data, axis=axis, keepdims=keepdim).astype(np.int64))
 
 
 def argmax(a, dim=None, keepdim=False):
@@ -167,3 +163,6 @@ def argmax(a, dim=None, keepdim=False):
 
 def argmin(a, dim=None, keepdim=False):
     return _arg(a, dim, keepdim, np.argmin, "argmin")
+
+
+from ..tensor import Tensor as _Tensor  # noqa: E402  (tensor.py imports this module first)

@@ -1,4 +1,6 @@
 """Ops that move elements around without arithmetic: reshape, transpose, indexing, cat, stack."""
+import math
+
 import numpy as np
 
 from ..autograd.function import Function
@@ -16,13 +18,13 @@ class Reshape(Function):
     def forward(ctx, a, shape):
         ctx.shape = a.shape
         try:
-            return np.reshape(a, shape)
+            return a.reshape(shape)  # the method: no __array_function__ dispatch
         except ValueError:
             raise ValueError(f"[reshape] cannot reshape a tensor of shape {a.shape} ({a.size} elements) into {shape}") from None
 
     @staticmethod
     def backward(ctx, g):
-        return np.reshape(g, ctx.shape), None
+        return g.reshape(ctx.shape), None
 
 
 class Permute(Function):
@@ -99,7 +101,7 @@ class Stack(Function):
 
 
 def reshape(a, shape):
-    return Reshape.apply(a, tuple(int(s) for s in shape))
+    return Reshape.apply(a, tuple(map(int, shape)))
 
 
 def flatten(a, start_dim=0, end_dim=-1):
@@ -109,7 +111,7 @@ def flatten(a, start_dim=0, end_dim=-1):
     end = _check_dim(end_dim, a.ndim, "flatten")
     if start > end:
         raise ValueError(f"[flatten] start_dim {start_dim} comes after end_dim {end_dim} (shape {a.shape})")
-    shape = a.shape[:start] + (int(np.prod(a.shape[start:end + 1])),) + a.shape[end + 1:]
+    shape = a.shape[:start] + (math.prod(a.shape[start:end + 1]),) + a.shape[end + 1:]
     return reshape(a, shape)
 
 
@@ -153,15 +155,11 @@ def expand(a, shape):
 
 
 def index(a, key):
-    from ..tensor import _index_key
-
     return Index.apply(a, _index_key(key))
 
 
 def _as_tensors(tensors, op):
-    from ..tensor import Tensor
-
-    tensors = [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]
+    tensors = [t if isinstance(t, _Tensor) else _Tensor(t) for t in tensors]
     if not tensors:
         raise ValueError(f"[{op}] expects a non-empty sequence of tensors")
     return tensors
@@ -189,3 +187,7 @@ def stack(tensors, dim=0):
         raise ValueError(f"[stack] all tensors must have the same shape: {shapes}")
     axis = _check_dim(dim, tensors[0].ndim, "stack", extra=1)
     return Stack.apply(axis, *tensors)
+
+
+from ..tensor import Tensor as _Tensor  # noqa: E402  (tensor.py imports this module first)
+from ..tensor import _index_key  # noqa: E402
