@@ -120,6 +120,10 @@ void check_plane_fits_int32(const std::string& op, const std::string& what, int6
                    ")");
 }
 
+py::array empty_like_shape(const py::dtype& dt, const int64_t* s) {
+    return py::array(dt, std::vector<py::ssize_t>{s[0], s[1], s[2], s[3]});
+}
+
 py::array zeros_like_shape(const py::dtype& dt, const int64_t* s) {
     py::array a(dt, std::vector<py::ssize_t>{s[0], s[1], s[2], s[3]});
     void* p = a.mutable_data();
@@ -242,7 +246,9 @@ py::array max_pool2d_backward_py(py::object grad_obj, py::object argmax_obj, py:
         fail_value(op, "argmax holds ", a[bad], " at flat position ", bad, ", outside the ", is[2], "x", is[3],
                    " input plane (", what, ")");
 
-    if (grad_input.is_none()) dinp = zeros_like_shape(grad.dtype(), is.data());
+    // A fresh result: the fast kernel zeroes each plane itself (in cache), so no memset pass first.
+    const bool fresh = grad_input.is_none();
+    if (fresh) dinp = reference ? zeros_like_shape(grad.dtype(), is.data()) : empty_like_shape(grad.dtype(), is.data());
     auto run = [&](auto tag) {
         using T = decltype(tag);
         const T* g = cdata_ptr<T>(grad);
@@ -251,7 +257,7 @@ py::array max_pool2d_backward_py(py::object grad_obj, py::object argmax_obj, py:
         if (reference)
             max_pool2d_backward_reference<T>(d, g, a, is[0], is[1], is[2], is[3], go[2], go[3]);
         else
-            max_pool2d_backward<T>(d, g, a, is[0], is[1], is[2], is[3], go[2], go[3]);
+            max_pool2d_backward<T>(d, g, a, is[0], is[1], is[2], is[3], go[2], go[3], fresh);
     };
     if (dt == DType::F32)
         run(float());
@@ -309,8 +315,11 @@ py::array avg_pool2d_backward_py(py::object grad_obj, py::object input_shape, py
                        shape4_str(is.data()), " with kernel_size ", pair_str(g.k), ", stride ", pair_str(g.s),
                        ", padding ", pair_str(g.p), " gives ", shape4_str(expect));
 
-    py::array dinp = grad_input.is_none() ? zeros_like_shape(grad.dtype(), is.data())
-                                          : accumulate_target(op, grad_input, grad, is.data(), {&grad});
+    // A fresh result: the fast kernel zeroes each plane itself (in cache), so no memset pass first.
+    const bool fresh = grad_input.is_none();
+    py::array dinp = !fresh    ? accumulate_target(op, grad_input, grad, is.data(), {&grad})
+                     : reference ? zeros_like_shape(grad.dtype(), is.data())
+                                 : empty_like_shape(grad.dtype(), is.data());
     auto run = [&](auto tag) {
         using T = decltype(tag);
         const T* go = cdata_ptr<T>(grad);
@@ -321,7 +330,7 @@ py::array avg_pool2d_backward_py(py::object grad_obj, py::object input_shape, py
                                              g.p.w, count_include_pad);
         else
             avg_pool2d_backward<T>(d, go, is[0], is[1], is[2], is[3], g.k.h, g.k.w, g.s.h, g.s.w, g.p.h, g.p.w,
-                                   count_include_pad);
+                                   count_include_pad, fresh);
     };
     if (dt == DType::F32)
         run(float());

@@ -180,12 +180,13 @@ void max_pool2d_forward(T* out, int32_t* argmax, const T* inp, int64_t N, int64_
 
 template <typename T>
 void max_pool2d_backward(T* dinp, const T* dout, const int32_t* argmax, int64_t N, int64_t C, int64_t H, int64_t W,
-                         int64_t P, int64_t Q) {
+                         int64_t P, int64_t Q, bool overwrite) {
     parallel_for(N * C, plane_cost(H, W, P, Q), [&](int64_t b, int64_t e) {
         for (int64_t i = b; i < e; ++i) {
             T* din = dinp + i * H * W;
             const T* g = dout + i * P * Q;
             const int32_t* a = argmax + i * P * Q;
+            if (overwrite) std::fill(din, din + H * W, T(0));
             for (int64_t j = 0; j < P * Q; ++j) din[a[j]] += g[j];
         }
     });
@@ -210,13 +211,14 @@ void avg_pool2d_forward(T* out, const T* inp, int64_t N, int64_t C, int64_t H, i
 
 template <typename T>
 void avg_pool2d_backward(T* dinp, const T* dout, int64_t N, int64_t C, int64_t H, int64_t W, int64_t kh, int64_t kw,
-                         int64_t sh, int64_t sw, int64_t ph, int64_t pw, bool cip) {
+                         int64_t sh, int64_t sw, int64_t ph, int64_t pw, bool cip, bool overwrite) {
     const int64_t P = pool2d_out_size(H, kh, sh, ph), Q = pool2d_out_size(W, kw, sw, pw);
     const bool fast = is_2x2_s2_p0(kh, kw, sh, sw, ph, pw);
     parallel_for(N * C, plane_cost(H, W, P, Q), [&](int64_t b, int64_t e) {
         for (int64_t i = b; i < e; ++i) {
             T* din = dinp + i * H * W;
             const T* g = dout + i * P * Q;
+            if (overwrite) std::fill(din, din + H * W, T(0));
             if (fast)
                 avg_bwd_plane_2x2(din, g, W, P, Q);
             else
@@ -297,7 +299,7 @@ void avg_pool2d_backward_reference(T* dinp, const T* dout, int64_t N, int64_t C,
     template void max_pool2d_forward_reference<T>(T*, int32_t*, const T*, int64_t, int64_t, int64_t, int64_t,        \
                                                   int64_t, int64_t, int64_t, int64_t, int64_t, int64_t);              \
     template void max_pool2d_backward<T>(T*, const T*, const int32_t*, int64_t, int64_t, int64_t, int64_t, int64_t, \
-                                         int64_t);                                                                    \
+                                         int64_t, bool);                                                              \
     template void max_pool2d_backward_reference<T>(T*, const T*, const int32_t*, int64_t, int64_t, int64_t,         \
                                                    int64_t, int64_t, int64_t);                                        \
     template void avg_pool2d_forward<T>(T*, const T*, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, \
@@ -305,7 +307,7 @@ void avg_pool2d_backward_reference(T* dinp, const T* dout, int64_t N, int64_t C,
     template void avg_pool2d_forward_reference<T>(T*, const T*, int64_t, int64_t, int64_t, int64_t, int64_t,        \
                                                   int64_t, int64_t, int64_t, int64_t, int64_t, bool);                 \
     template void avg_pool2d_backward<T>(T*, const T*, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t,        \
-                                         int64_t, int64_t, int64_t, int64_t, bool);                                   \
+                                         int64_t, int64_t, int64_t, int64_t, bool, bool);                                   \
     template void avg_pool2d_backward_reference<T>(T*, const T*, int64_t, int64_t, int64_t, int64_t, int64_t,       \
                                                    int64_t, int64_t, int64_t, int64_t, int64_t, bool);
 

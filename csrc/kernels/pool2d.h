@@ -32,10 +32,12 @@ void max_pool2d_forward_reference(T* out, int32_t* argmax, const T* inp, int64_t
                                   int64_t W, int64_t kh, int64_t kw, int64_t stride_h, int64_t stride_w,
                                   int64_t pad_h, int64_t pad_w);
 
-// Every argmax value must lie in [0, H * W).
+// Every argmax value must lie in [0, H * W). The backward kernels accumulate (+=) into dinp; with
+// overwrite = true they first zero each input plane themselves (while it is in cache), so dinp may be
+// uninitialised memory — one pass over the gradient instead of a separate memset of the whole array.
 template <typename T>
 void max_pool2d_backward(T* dinp, const T* dout, const int32_t* argmax, int64_t N, int64_t C, int64_t H, int64_t W,
-                         int64_t P, int64_t Q);
+                         int64_t P, int64_t Q, bool overwrite = false);
 template <typename T>
 void max_pool2d_backward_reference(T* dinp, const T* dout, const int32_t* argmax, int64_t N, int64_t C, int64_t H,
                                    int64_t W, int64_t P, int64_t Q);
@@ -50,7 +52,8 @@ void avg_pool2d_forward_reference(T* out, const T* inp, int64_t N, int64_t C, in
 
 template <typename T>
 void avg_pool2d_backward(T* dinp, const T* dout, int64_t N, int64_t C, int64_t H, int64_t W, int64_t kh, int64_t kw,
-                         int64_t stride_h, int64_t stride_w, int64_t pad_h, int64_t pad_w, bool count_include_pad);
+                         int64_t stride_h, int64_t stride_w, int64_t pad_h, int64_t pad_w, bool count_include_pad,
+                         bool overwrite = false);
 template <typename T>
 void avg_pool2d_backward_reference(T* dinp, const T* dout, int64_t N, int64_t C, int64_t H, int64_t W, int64_t kh,
                                    int64_t kw, int64_t stride_h, int64_t stride_w, int64_t pad_h, int64_t pad_w,
