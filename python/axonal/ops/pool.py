@@ -8,6 +8,8 @@ from .conv import _ensure_c, pair
 
 
 class MaxPool2d(Function):
+    fresh_grads = True  # the backward kernel returns a new array
+
     @staticmethod
     def forward(ctx, x, kernel, stride, padding):
         out, argmax = _C.max_pool2d_forward(x, kernel, stride, padding)
@@ -22,6 +24,8 @@ class MaxPool2d(Function):
 
 
 class AvgPool2d(Function):
+    fresh_grads = True  # the backward kernel returns a new array
+
     @staticmethod
     def forward(ctx, x, kernel, stride, padding, count_include_pad):
         ctx.conf = (x.shape, kernel, stride, padding, count_include_pad)
