@@ -29,12 +29,16 @@ The fused path wins at every size, on one thread as well, so axonal.optim takes
 it for every SGD/Adam/AdamW parameter whose arrays it accepts (Optimizer._fused_ready) and keeps NumPy
 for the rest; RMSprop, Adagrad and ASGD have no fused kernel (RMSprop's row is for comparison).
 """
-import time
+import os
+import sys
 
 import numpy as np
 
 import axonal as ax
 import axonal.optim as optim
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from gemm_table import _best_per_call  # noqa: E402  (one timing method for every table)
 
 # The example CNN: conv 1->32 3x3, conv 32->64 3x3, linear 64*7*7->512, linear 512->10.
 SHAPES = [(32, 1, 3, 3), (32,), (64, 32, 3, 3), (64,), (512, 3136), (512,), (10, 512), (10,)]
@@ -46,7 +50,6 @@ OPTIMIZERS = [
     ("RMSprop", "RMSprop", {}, False),
 ]
 SIZES = [10, 288, 5120, 18432, 1605632]
-SETTLE_S = 0.15
 
 
 def _arrays(seed=0, shapes=SHAPES):
@@ -91,26 +94,8 @@ def make_torch(name, kwargs, threads=None):
 
 
 def best_per_call(fns, target_s=0.008, samples=15):
-    """Best seconds per call of each function; the functions are sampled in turn, each after a settle pause."""
-    reps = []
-    for f in fns:
-        time.sleep(SETTLE_S)
-        f()
-        t0 = time.perf_counter()
-        f()
-        dt = max(time.perf_counter() - t0, 1e-7)
-        reps.append(max(1, min(100000, int(target_s / dt))))
-    best = [float("inf")] * len(fns)
-    for _ in range(samples):
-        for i, f in enumerate(fns):
-            n = reps[i]
-            time.sleep(SETTLE_S)
-            f()  # wakes this library's threads, so the timed calls do not pay for it
-            t0 = time.perf_counter()
-            for _ in range(n):
-                f()
-            best[i] = min(best[i], (time.perf_counter() - t0) / n)
-    return best
+    """Best seconds per call of each function: gemm_table's interleaved, settle-paused sampling."""
+    return _best_per_call(fns, target_s=target_s, samples=samples)
 
 
 # ---- pytest-benchmark -----------------------------------------------------------------------------

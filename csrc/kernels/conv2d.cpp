@@ -90,14 +90,21 @@ int64_t block_rows(const Geom& g) {
     return (g.P + nblocks - 1) / nblocks;
 }
 
+// For one tap (offh, offw) and the block's output rows [pb, pe): the rows [plo, phi) whose tap lies inside
+// the input (clamped to the block), and the columns [qlo, qhi) likewise; the others read zero.
+inline void tap_ranges(const Geom& g, int64_t offh, int64_t offw, int64_t pb, int64_t pe, int64_t& plo,
+                       int64_t& phi, int64_t& qlo, int64_t& qhi) {
+    valid_range(offh, g.sh, g.H, g.P, plo, phi);
+    valid_range(offw, g.sw, g.W, g.Q, qlo, qhi);
+    plo = std::min(std::max(plo, pb), pe);
+    phi = std::max(std::min(phi, pe), plo);
+}
+
 template <typename T>
 void im2col_flat_row(const Geom& g, const T* plane, int64_t offh, int64_t offw, int64_t pb, int64_t pe, T* row) {
     const int64_t Q = g.Q;
     int64_t plo, phi, qlo, qhi;
-    valid_range(offh, 1, g.H, g.P, plo, phi);
-    valid_range(offw, 1, g.W, Q, qlo, qhi);  // edge columns: [0, qlo) and [qhi, Q)
-    plo = std::min(std::max(plo, pb), pe);
-    phi = std::max(std::min(phi, pe), plo);
+    tap_ranges(g, offh, offw, pb, pe, plo, phi, qlo, qhi);
     T* const base = row - pb * Q;  // base[p * Q + q] is output position (p, q)
     std::fill(row, base + plo * Q, T(0));
     if (phi > plo) {
@@ -119,10 +126,7 @@ template <typename T>
 void im2col_general_row(const Geom& g, const T* plane, int64_t offh, int64_t offw, int64_t pb, int64_t pe, T* row) {
     const int64_t Q = g.Q;
     int64_t plo, phi, qlo, qhi;
-    valid_range(offh, g.sh, g.H, g.P, plo, phi);
-    valid_range(offw, g.sw, g.W, Q, qlo, qhi);
-    plo = std::min(std::max(plo, pb), pe);
-    phi = std::max(std::min(phi, pe), plo);
+    tap_ranges(g, offh, offw, pb, pe, plo, phi, qlo, qhi);
     T* const base = row - pb * Q;
     std::fill(row, base + plo * Q, T(0));
     for (int64_t p = plo; p < phi; ++p) {
@@ -167,10 +171,7 @@ template <typename T>
 void col2im_flat_row(const Geom& g, T* row, int64_t offh, int64_t offw, int64_t pb, int64_t pe, T* plane) {
     const int64_t Q = g.Q;
     int64_t plo, phi, qlo, qhi;
-    valid_range(offh, 1, g.H, g.P, plo, phi);
-    valid_range(offw, 1, g.W, Q, qlo, qhi);
-    plo = std::min(std::max(plo, pb), pe);
-    phi = std::max(std::min(phi, pe), plo);
+    tap_ranges(g, offh, offw, pb, pe, plo, phi, qlo, qhi);
     if (phi <= plo) return;
     T* const base = row - pb * Q;
     for (int64_t p = plo; p < phi; ++p) {
@@ -188,10 +189,7 @@ template <typename T>
 void col2im_general_row(const Geom& g, const T* row, int64_t offh, int64_t offw, int64_t pb, int64_t pe, T* plane) {
     const int64_t Q = g.Q;
     int64_t plo, phi, qlo, qhi;
-    valid_range(offh, g.sh, g.H, g.P, plo, phi);
-    valid_range(offw, g.sw, g.W, Q, qlo, qhi);
-    plo = std::min(std::max(plo, pb), pe);
-    phi = std::max(std::min(phi, pe), plo);
+    tap_ranges(g, offh, offw, pb, pe, plo, phi, qlo, qhi);
     const T* const base = row - pb * Q;
     for (int64_t p = plo; p < phi; ++p) {
         const T* src = base + p * Q;
