@@ -5,7 +5,9 @@
 //   out_n  K x (P*Q)        = weight (K x C*R*S) @ col
 //   dcol   (C*R*S) x (P*Q)  = weight^T @ dout_n, scattered back onto dinp_n by col2im
 //   dweight K x (C*R*S)    += dout_n @ col^T
-// A 1x1 convolution with stride 1 and no padding has col == inp_n, so it skips im2col/col2im.
+// A 1x1 convolution with stride 1 and no padding has col == inp_n, so it skips im2col/col2im. Large
+// images are processed in blocks of output rows (block_rows()), so col never leaves the caches; the
+// weight, the left operand of every image's product, is packed once per call (gemm_pack_a).
 //
 // Threads: with at least as many images as threads, the batch is cut into one fixed chunk per thread;
 // each chunk owns its im2col buffer (and, for dweight, a partial sum reduced afterwards in chunk

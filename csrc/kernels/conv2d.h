@@ -18,9 +18,10 @@
 // conv2d_forward OVERWRITES out. The backward kernels ACCUMULATE (+=) into dinp, dweight and dbias,
 // so gradients of several uses of one tensor sum naturally; zero them first for a plain gradient.
 //
-// The fast versions im2col one image at a time into a per-thread buffer and call gemm; they allocate
-// workspace (bounded by min(threads, N) im2col buffers, plus per-thread partial dweight buffers in the
-// backward-weight kernel) but never the results. For a fixed thread count they are deterministic.
+// The fast versions im2col one image (or one block of output rows of a large image, ~1 MiB of columns)
+// at a time into a per-thread buffer and call gemm; they allocate workspace (at most min(threads, N)
+// such buffers, the packed weight, and per-thread partial dweight buffers in the backward-weight kernel)
+// but never the results. For a fixed thread count they are deterministic.
 // The *_reference versions are naive direct loops kept to test the fast ones against.
 #pragma once
 #include <cstdint>
