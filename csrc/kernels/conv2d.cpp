@@ -84,6 +84,7 @@ inline bool flat_taps(const Geom& g) { return g.sh == 1 && g.sw == 1 && g.Q == g
 // blocks cut 14x14 5x5 layers into ragged 98-column pieces and repeat the per-call costs more often.)
 template <typename T>
 int64_t block_rows(const Geom& g) {
+    if (g.pointwise()) return g.P;  // no column matrix: the image itself is the operand
     const int64_t target = (1024 * 1024) / int64_t(sizeof(T));
     const int64_t per_row = std::max<int64_t>(1, g.crs() * g.Q);
     const int64_t rows = std::max<int64_t>(1, target / per_row);
@@ -164,6 +165,19 @@ void im2col(const Geom& g, const T* img, T* col, int64_t pb, int64_t pe) {
                         im2col_general_row(g, plane, offh, offw, pb, pe, row);
                 }
     });
+}
+
+// The right-hand operand of output rows [pb, pe) of image x (leading dimension in ldb): the image itself
+// for a pointwise layer, else the block's columns, gathered into col.
+template <typename T>
+const T* block_columns(const Geom& g, const T* x, T* col, int64_t pb, int64_t pe, int64_t& ldb) {
+    if (g.pointwise()) {
+        ldb = g.pq();
+        return x + pb * g.Q;
+    }
+    im2col(g, x, col, pb, pe);
+    ldb = (pe - pb) * g.Q;
+    return col;
 }
 
 // The flat-taps col2im (see im2col_flat_row): the edge columns of the row are zeroed in place (col is
@@ -280,7 +294,7 @@ void conv2d_forward(T* out, const T* inp, const T* weight, const T* bias, int64_
     const int64_t CRS = g.crs(), PQ = g.pq(), Q = g.Q;
     const bool pointwise = g.pointwise();
     const int64_t nchunks = chunk_count(N);
-    const int64_t rows = pointwise ? g.P : block_rows<T>(g);
+    const int64_t rows = block_rows<T>(g);
     const int64_t col_elems = pointwise ? 0 : CRS * rows * Q;
     auto ws = scratch<T>(nchunks * col_elems);
     // With one chunk per thread every gemm runs serially inside the region: pack the weight (the left
@@ -296,13 +310,8 @@ void conv2d_forward(T* out, const T* inp, const T* weight, const T* bias, int64_
             for (int64_t pb = 0; pb < g.P; pb += rows) {
                 const int64_t pe = std::min(g.P, pb + rows), cols = (pe - pb) * Q;
                 T* ob = o + pb * Q;  // this block's output columns, rows of ob are PQ apart
-                const T* B = x + pb * Q;
-                int64_t ldb = PQ;
-                if (!pointwise) {
-                    im2col(g, x, col, pb, pe);
-                    B = col;
-                    ldb = cols;
-                }
+                int64_t ldb;
+                const T* B = block_columns(g, x, col, pb, pe, ldb);
                 // Bias goes in as the initial value of C, so the gemm's accumulate pass adds the product
                 // on top of it instead of a separate pass over the output afterwards.
                 T beta = T(0);
@@ -334,7 +343,7 @@ void conv2d_backward_input(T* dinp, const T* dout, const T* weight, int64_t N, i
     const int64_t CRS = g.crs(), PQ = g.pq(), Q = g.Q;
     const bool pointwise = g.pointwise();
     const int64_t nchunks = chunk_count(N);
-    const int64_t rows = pointwise ? g.P : block_rows<T>(g);
+    const int64_t rows = block_rows<T>(g);
     const int64_t col_elems = pointwise ? 0 : CRS * rows * Q;
     auto ws = scratch<T>(nchunks * col_elems);
     // weight^T (CRS x K) is the left operand of every image's product: packed once (see the forward).
@@ -375,7 +384,7 @@ void conv2d_backward_weight(T* dweight, T* dbias, const T* dout, const T* inp, i
     const bool pointwise = g.pointwise();
     const int64_t nchunks = chunk_count(N);
     const bool partials = nchunks > 1;
-    const int64_t rows = pointwise ? g.P : block_rows<T>(g);
+    const int64_t rows = block_rows<T>(g);
     const int64_t col_elems = pointwise ? 0 : CRS * rows * Q;
     auto cols_ws = scratch<T>(nchunks * col_elems);
     auto parts = scratch<T>(partials ? nchunks * KCRS : 0);
@@ -388,13 +397,8 @@ void conv2d_backward_weight(T* dweight, T* dbias, const T* dout, const T* inp, i
             const T* x = inp + n * C * g.hw();
             for (int64_t pb = 0; pb < g.P; pb += rows) {
                 const int64_t pe = std::min(g.P, pb + rows), cols = (pe - pb) * Q;
-                const T* B = x + pb * Q;
-                int64_t ldb = PQ;
-                if (!pointwise) {
-                    im2col(g, x, col, pb, pe);
-                    B = col;
-                    ldb = cols;
-                }
+                int64_t ldb;
+                const T* B = block_columns(g, x, col, pb, pe, ldb);
                 // acc (K x CRS) += dout_n[:, block] (K x cols) @ col^T (cols x CRS); the first product of a
                 // partial overwrites.
                 gemm<T>(false, true, K, CRS, cols, T(1), go + pb * Q, PQ, B, ldb, beta, acc, CRS);
