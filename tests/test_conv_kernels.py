@@ -29,6 +29,12 @@ CASES = [
     (2, 3, 9, 8, 4, 3, 3, (1, 1), (0, 1), (1, 1)),  # flat in width only: P = 7 != H
     (2, 3, 10, 11, 5, 3, 3, (1, 1), (2, 2), (2, 2)),  # dilated "same"
     (2, 2, 6, 5, 3, 1, 3, (1, 1), (3, 1), (1, 1)),  # padding taller than the kernel: zero rows
+    # float32 flat-taps layers with one image per thread run the implicit-GEMM kernels; with C a multiple
+    # of 6 (full register tiles) the input gradient runs as a convolution with the flipped weight
+    (2, 6, 11, 10, 7, 3, 3, (1, 1), (2, 2), (2, 2)),  # dilated, flipped-weight input gradient
+    (2, 12, 9, 13, 5, 3, 5, (1, 1), (1, 2), (1, 1)),  # non-square kernel
+    (2, 6, 9, 8, 4, 3, 3, (1, 1), (0, 1), (1, 1)),  # P != H: the flipped-weight conv pads 2 rows
+    (3, 6, 5, 4, 9, 3, 3, (1, 1), (3, 1), (1, 1)),  # padding beyond the kernel: no flipped-weight conv
 ]
 
 

@@ -279,6 +279,20 @@ struct GemmDriver {
     // copied whole; the packed A (weights: tens to hundreds of KiB) stays in L2 across slivers.
     static void run_packed_a(int64_t M, int64_t N, int64_t K, T alpha, const T* Ap, bool tb, const T* B,
                              int64_t ldb, T beta, T* C, int64_t ldc) {
+        run_packed_a_gather_b(M, N, K, alpha, Ap,
+                              [&](int64_t pc, int64_t j0, int64_t kc, int64_t nr, T* out) {
+                                  Ks::pack_b(tb, B, ldb, pc, j0, kc, nr, out);
+                              },
+                              beta, C, ldc);
+    }
+
+    // run_packed_a with op(B) supplied sliver by sliver: gather_b(pc, j0, kc, nr, out) writes the kc x NR
+    // sliver of op(B) for k-rows [pc, pc + kc) and columns [j0, j0 + nr) (lanes past nr only reach C
+    // columns that are not stored, so they may hold anything finite). For an operand that never exists
+    // as a matrix: a convolution's columns gathered straight from the image (implicit GEMM).
+    template <class GatherB>
+    static void run_packed_a_gather_b(int64_t M, int64_t N, int64_t K, T alpha, const T* Ap, GatherB&& gather_b,
+                                      T beta, T* C, int64_t ldc) {
         const int64_t KS = k_step(K), Mp = ceil_div(M, MR) * MR;
         const int64_t nslivers = ceil_div(N, NR);
         T* bsl = pack_buffer<T>(0, KS * NR);
@@ -288,10 +302,37 @@ struct GemmDriver {
             const T* ac = Ap + c * Mp * KS;
             for (int64_t s = 0; s < nslivers; ++s) {
                 const int64_t j0 = s * NR, nr = std::min<int64_t>(NR, N - j0);
-                Ks::pack_b(tb, B, ldb, pc, j0, kc, nr, bsl);
+                gather_b(pc, j0, kc, nr, bsl);
                 for (int64_t m = 0; m * MR < M; ++m) {
                     const int64_t i0 = m * MR, mr = std::min<int64_t>(MR, M - i0);
                     Ks::template kernel<A_PACKED, B_PACKED>(kc, ac + m * kc * MR, 0, bsl, NR, C + i0 * ldc + j0,
+                                                             ldc, mr, nr, alpha, b_eff);
+                }
+            }
+        }
+    }
+
+    // C (M x N) = alpha * A @ op(B) + beta * C on the calling thread, with A supplied sliver by sliver:
+    // gather_a(pc, i0, kc, mr, out) writes the kc x MR sliver of A for rows [i0, i0 + mr) and k-range
+    // [pc, pc + kc), zero-padded to MR rows. op(B) is packed whole once per k-chunk, so N must be small
+    // (kc x N stays in L2: the output channels of a convolution's weight gradient).
+    template <class GatherA>
+    static void run_gather_a(int64_t M, int64_t N, int64_t K, T alpha, GatherA&& gather_a, bool tb, const T* B,
+                             int64_t ldb, T beta, T* C, int64_t ldc) {
+        const int64_t KS = k_step(K);
+        const int64_t nslivers = ceil_div(N, NR);
+        T* asl = pack_buffer<T>(0, KS * MR);
+        T* bp = pack_buffer<T>(1, KS * nslivers * NR);
+        for (int64_t pc = 0; pc < K; pc += KS) {
+            const int64_t kc = std::min(KS, K - pc);
+            const T b_eff = pc == 0 ? beta : T(1);
+            Ks::pack_b(tb, B, ldb, pc, 0, kc, N, bp);
+            for (int64_t i0 = 0; i0 < M; i0 += MR) {
+                const int64_t mr = std::min<int64_t>(MR, M - i0);
+                gather_a(pc, i0, kc, mr, asl);
+                for (int64_t s = 0; s < nslivers; ++s) {
+                    const int64_t j0 = s * NR, nr = std::min<int64_t>(NR, N - j0);
+                    Ks::template kernel<A_PACKED, B_PACKED>(kc, asl, 0, bp + s * kc * NR, NR, C + i0 * ldc + j0,
                                                              ldc, mr, nr, alpha, b_eff);
                 }
             }
