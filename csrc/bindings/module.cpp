@@ -10,6 +10,7 @@ void bind_conv(py::module_& m);
 void bind_pool(py::module_& m);
 void bind_optim(py::module_& m);
 void bind_activation(py::module_& m);
+void bind_malloc_tuning(py::module_& m);
 }  // namespace axonal
 
 PYBIND11_MODULE(_C, m) {
@@ -20,4 +21,5 @@ PYBIND11_MODULE(_C, m) {
     axonal::bind_pool(m);
     axonal::bind_optim(m);
     axonal::bind_activation(m);
+    axonal::bind_malloc_tuning(m);
 }
