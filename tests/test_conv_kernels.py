@@ -35,6 +35,12 @@ CASES = [
     (2, 12, 9, 13, 5, 3, 5, (1, 1), (1, 2), (1, 1)),  # non-square kernel
     (2, 6, 9, 8, 4, 3, 3, (1, 1), (0, 1), (1, 1)),  # P != H: the flipped-weight conv pads 2 rows
     (3, 6, 5, 4, 9, 3, 3, (1, 1), (3, 1), (1, 1)),  # padding beyond the kernel: no flipped-weight conv
+    # float32 3x3 stride-1 layers with C, K >= 8 run on Winograd F(2x2, 3x3), forward and input gradient
+    (2, 8, 14, 14, 16, 3, 3, (1, 1), (1, 1), (1, 1)),
+    (3, 9, 7, 11, 10, 3, 3, (1, 1), (0, 0), (1, 1)),  # no padding: odd P and Q, last tiles half outside
+    (2, 8, 5, 6, 8, 3, 3, (1, 1), (2, 1), (1, 1)),  # padding 2: the input gradient's conv pads 0
+    (2, 16, 9, 37, 12, 3, 3, (1, 1), (1, 1), (1, 1)),  # 19 tiles per tile row: 3 vectors, the last partial
+    (5, 8, 6, 6, 8, 3, 3, (1, 1), (1, 1), (1, 1)),  # several images per tile group
 ]
 
 
@@ -98,6 +104,7 @@ BLOCKED = [
     (2, 64, 56, 20, 4, 3, 3, (1, 1), (1, 1), (1, 1)),
     (2, 64, 57, 41, 3, 3, 3, (2, 2), (1, 1), (1, 1)),  # strided: the general im2col, blocks of uneven rows
     (2, 40, 40, 40, 5, 5, 5, (1, 1), (2, 2), (1, 1)),  # 5x5 "same", 7 blocks of 6 rows (f32)
+    (3, 16, 40, 40, 16, 3, 3, (1, 1), (1, 1), (1, 1)),  # Winograd, one image per tile group (f32)
 ]
 
 

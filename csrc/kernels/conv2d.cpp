@@ -25,6 +25,7 @@
 
 #include "kernels/conv2d_geom.h"
 #include "kernels/conv2d_implicit.h"
+#include "kernels/conv2d_winograd.h"
 #include "kernels/gemm.h"
 #include "kernels/parallel.h"
 
@@ -280,6 +281,11 @@ bool use_implicit(const ConvGeom& g, int64_t nchunks) {
     return std::is_same<T, float>::value && (nchunks > 1 || get_num_threads() == 1) && conv2d_implicit_applies(g);
 }
 
+// Whether a float layer runs on Winograd F(2x2, 3x3): under the same threading condition as use_implicit.
+bool use_winograd(const ConvGeom& g, int64_t nchunks) {
+    return (nchunks > 1 || get_num_threads() == 1) && conv2d_winograd_applies(g);
+}
+
 // The implicit kernels' tap-mask table, built before any parallel region (empty when unused).
 std::unique_ptr<int32_t[]> tap_masks(const ConvGeom& g, bool implicit) {
     if (!implicit) return nullptr;
@@ -308,6 +314,12 @@ void conv2d_forward(T* out, const T* inp, const T* weight, const T* bias, int64_
     const ConvGeom g = make_geom(N, C, H, W, K, R, S, stride_h, stride_w, pad_h, pad_w, dil_h, dil_w);
     const int64_t CRS = g.crs(), PQ = g.pq(), Q = g.Q;
     const int64_t nchunks = chunk_count(N);
+    if constexpr (std::is_same<T, float>::value) {
+        if (use_winograd(g, nchunks)) {
+            conv2d_winograd(g, inp, weight, bias, relu, false, out, nchunks);
+            return;
+        }
+    }
     const bool implicit = use_implicit<T>(g, nchunks);
     const auto masks = tap_masks(g, implicit);
     const int64_t rows = block_rows<T>(g);
@@ -352,18 +364,24 @@ void conv2d_forward(T* out, const T* inp, const T* weight, const T* bias, int64_
     });
 }
 
-// dinp += conv(dout, flipped weight^T) for the geometry gt of that convolution (C' = K input channels of
-// P x Q, K' = C outputs of H x W): see conv2d_backward_input.
-static void input_grad_as_conv(const ConvGeom& gt, float* dinp, const float* dout, const float* weight, int64_t nchunks) {
-    const int64_t C = gt.K, K = gt.C, R = gt.R, S = gt.S, KRS = gt.crs();
-    auto flipped = scratch<float>(C * KRS);
+// The weight of the convolution that gives a stride-1 layer's input gradient: wt[c, k, r, s] =
+// weight[k, c, R-1-r, S-1-s] (C x K x R x S), see conv2d_backward_input.
+static std::unique_ptr<float[]> flipped_transposed(const float* weight, int64_t K, int64_t C, int64_t R, int64_t S) {
+    std::unique_ptr<float[]> wt(new float[size_t(C * K * R * S)]);
     for (int64_t c = 0; c < C; ++c)
         for (int64_t k = 0; k < K; ++k)
             for (int64_t r = 0; r < R; ++r)
                 for (int64_t s = 0; s < S; ++s)
-                    flipped[((c * K + k) * R + r) * S + s] = weight[((k * C + c) * R + (R - 1 - r)) * S + (S - 1 - s)];
+                    wt[((c * K + k) * R + r) * S + s] = weight[((k * C + c) * R + (R - 1 - r)) * S + (S - 1 - s)];
+    return wt;
+}
+
+// dinp += conv(dout, flipped weight^T) for the geometry gt of that convolution (C' = K input channels of
+// P x Q, K' = C outputs of H x W), on the implicit-GEMM forward kernel.
+static void input_grad_as_conv(const ConvGeom& gt, float* dinp, const float* dout, const float* wt, int64_t nchunks) {
+    const int64_t C = gt.K, K = gt.C, KRS = gt.crs();
     auto wp = scratch<float>(gemm_packed_a_size<float>(C, KRS));
-    gemm_pack_a<float>(false, C, KRS, flipped.get(), KRS, wp.get());
+    gemm_pack_a<float>(false, C, KRS, wt, KRS, wp.get());
     const auto masks = tap_masks(gt, true);
     const int64_t rows = block_rows<float>(gt), PQ = gt.pq();
     run_chunks(gt.N, nchunks, C * KRS * PQ, [&](int64_t, int64_t nb, int64_t ne) {
@@ -391,10 +409,17 @@ void conv2d_backward_input(T* dinp, const T* dout, const T* weight, int64_t N, i
                                       dil_h, dil_w);
         // Its left operand has C rows: with 6-row register tiles, C = 32 wastes 11% of the work (measured
         // slower than im2col + col2im on 14x14 layers), C = 64 wastes 3% (measured 12% faster on 56x56).
+        if (use_winograd(gt, nchunks)) {
+            conv2d_winograd(gt, dout, flipped_transposed(weight, K, C, R, S).get(), nullptr, false, true, dinp,
+                            nchunks);
+            return;
+        }
+        // Its left operand has C rows: with 6-row register tiles, C = 32 wastes 11% of the work (measured
+        // slower than im2col + col2im on 14x14 layers), C = 64 wastes 3% (measured 12% faster on 56x56).
         const bool tiles_fit = (C + 5) / 6 * 6 * 20 <= C * 21;
         if (tiles_fit && use_implicit<T>(g, nchunks) && gt.ph >= 0 && gt.pw >= 0 && gt.P == H && gt.Q == W &&
             conv2d_implicit_applies(gt)) {
-            input_grad_as_conv(gt, dinp, dout, weight, nchunks);
+            input_grad_as_conv(gt, dinp, dout, flipped_transposed(weight, K, C, R, S).get(), nchunks);
             return;
         }
     }

@@ -1,0 +1,30 @@
+// Winograd F(2x2, 3x3) conv2d (float, AVX2/FMA CPUs) for 3x3, stride-1, undilated layers.
+//
+// Each 2x2 block of outputs ("tile") is computed from a 4x4 input patch d and a 3x3 filter g as
+//   Y = A^T [ (G g G^T) (.) (B^T d B) ] A        (.) elementwise over the 16 positions xi
+// with B^T (4x4), G (4x3), A^T (2x4) the Lavin-Gray matrices: 16 multiplies per tile and channel pair
+// instead of 36. Summed over input channels, the elementwise products become 16 independent GEMMs,
+//   M_xi (K x T) = U_xi (K x C) @ V_xi (C x T),   U = G g G^T (the weight, transformed and packed once),
+//   V = B^T d B (the input tiles, transformed per group of images), T = tiles in the group,
+// run on the same packed GEMM as everything else; the output transform then applies A^T . A, the bias
+// and the optional ReLU as it writes the output. The transforms are vectorised over 8 tiles of a tile row.
+// Accuracy: the transforms only add and halve, so results differ from direct convolution by a few ulps
+// (checked against the naive reference in tests/test_conv_kernels.py).
+#pragma once
+#include <cstdint>
+
+#include "kernels/conv2d_geom.h"
+
+namespace axonal {
+
+// True when this process runs the AVX2 kernels and the layer is 3x3, stride 1, dilation 1, padding at
+// most 2, with enough channels on both sides for the 16 GEMMs to pay (C and K >= 8).
+bool conv2d_winograd_applies(const ConvGeom& g);
+
+// out (N x K x P x Q) = conv(inp, weight) + bias, ReLU'd when relu; or, when accumulate, out += conv(inp,
+// weight) (no bias or ReLU then: the input-gradient use). Images are split into nchunks fixed chunks run
+// in parallel, each on one thread (so the result is deterministic for a fixed thread count).
+void conv2d_winograd(const ConvGeom& g, const float* inp, const float* weight, const float* bias, bool relu,
+                     bool accumulate, float* out, int64_t nchunks);
+
+}  // namespace axonal
