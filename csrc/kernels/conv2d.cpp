@@ -266,6 +266,19 @@ double sum_plane(const T* x, int64_t n) {
     return acc;
 }
 
+// dbias (K) += the sum of dout (N x K x PQ) over images and positions (nothing when dbias is null).
+template <typename T>
+void add_bias_grad(T* dbias, const T* dout, int64_t N, int64_t K, int64_t PQ) {
+    if (!dbias) return;
+    parallel_for(K, N * PQ, [&](int64_t kb, int64_t ke) {
+        for (int64_t k = kb; k < ke; ++k) {
+            double acc = 0.0;
+            for (int64_t n = 0; n < N; ++n) acc += sum_plane(dout + (n * K + k) * PQ, PQ);
+            dbias[k] += T(acc);
+        }
+    });
+}
+
 // Uninitialised scratch, allocated before any parallel region (an exception thrown inside one would
 // terminate the process).
 template <typename T>
@@ -462,6 +475,12 @@ void conv2d_backward_weight(T* dweight, T* dbias, const T* dout, const T* inp, i
     const ConvGeom g = make_geom(N, C, H, W, K, R, S, stride_h, stride_w, pad_h, pad_w, dil_h, dil_w);
     const int64_t CRS = g.crs(), PQ = g.pq(), KCRS = K * CRS, Q = g.Q;
     const int64_t nchunks = chunk_count(N);
+    if constexpr (std::is_same<T, float>::value) {
+        if (use_winograd(g, nchunks)) {
+            conv2d_winograd_weight_grad(g, dout, inp, dweight, dbias, nchunks);
+            return;
+        }
+    }
     const bool implicit = use_implicit<T>(g, nchunks);
     const auto masks = tap_masks(g, implicit);
     // The implicit kernel produces the gradient transposed (CRS x K), so it always goes to a partial.
@@ -508,15 +527,7 @@ void conv2d_backward_weight(T* dweight, T* dbias, const T* dout, const T* inp, i
                 }
         });
     }
-    if (dbias) {
-        parallel_for(K, N * PQ, [&](int64_t kb, int64_t ke) {
-            for (int64_t k = kb; k < ke; ++k) {
-                double acc = 0.0;
-                for (int64_t n = 0; n < N; ++n) acc += sum_plane(dout + (n * K + k) * PQ, PQ);
-                dbias[k] += T(acc);
-            }
-        });
-    }
+    add_bias_grad(dbias, dout, N, K, PQ);
 }
 
 #define AXONAL_INSTANTIATE_CONV2D(T)                                                                              \

@@ -130,6 +130,71 @@ AX_INLINE void transform_input_8(const float* plane, int64_t W, int64_t H, int64
     }
 }
 
+// Z[xi][k][t .. t+7] = (A dY A^T)[xi] for 8 tiles of one tile row, dY the 2x2 blocks of output-gradient
+// rows y0, y0+1 (the second one zero when second_row is false), columns from x0 (masks a0, a1 of
+// column_masks(x0, Q)); A = [1 0; 1 1; 1 -1; 0 -1]. Returns the sum of each tile's dY.
+AX_INLINE __m256 transform_dout_8(const float* plane, int64_t Q, int64_t y0, bool second_row, int64_t x0,
+                                  const ColumnMasks& cm, float* z, int64_t xi_stride) {
+    __m256 y[2][2];
+    for (int a = 0; a < 2; ++a) {
+        if (a == 1 && !second_row) {
+            y[1][0] = y[1][1] = _mm256_setzero_ps();
+            continue;
+        }
+        const int64_t at = (y0 + a) * Q + x0;
+        deinterleave16(masked_load(plane, at, cm.a0), masked_load(plane, at + 8, cm.a1), y[a][0], y[a][1]);
+    }
+    __m256 w[4][2];
+    for (int b = 0; b < 2; ++b) {
+        w[0][b] = y[0][b];
+        w[1][b] = _mm256_add_ps(y[0][b], y[1][b]);
+        w[2][b] = _mm256_sub_ps(y[0][b], y[1][b]);
+        w[3][b] = _mm256_sub_ps(_mm256_setzero_ps(), y[1][b]);
+    }
+    for (int i = 0; i < 4; ++i) {
+        _mm256_storeu_ps(z + (i * 4 + 0) * xi_stride, w[i][0]);
+        _mm256_storeu_ps(z + (i * 4 + 1) * xi_stride, _mm256_add_ps(w[i][0], w[i][1]));
+        _mm256_storeu_ps(z + (i * 4 + 2) * xi_stride, _mm256_sub_ps(w[i][0], w[i][1]));
+        _mm256_storeu_ps(z + (i * 4 + 3) * xi_stride, _mm256_sub_ps(_mm256_setzero_ps(), w[i][1]));
+    }
+    // The tiles' dY summed, for the bias gradient (lanes outside the plane loaded zero).
+    return _mm256_add_ps(_mm256_add_ps(y[0][0], y[0][1]), _mm256_add_ps(y[1][0], y[1][1]));
+}
+
+double hsum(__m256 v) {
+    alignas(32) float f[8];
+    _mm256_store_ps(f, v);
+    double acc = 0.0;
+    for (float x : f) acc += double(x);
+    return acc;
+}
+
+// dw (3 x 3) += G^T s G for one 4 x 4 s (element xi at s[xi * stride]), G = [1 0 0; .5 .5 .5; .5 -.5 .5; 0 0 1].
+void add_weight_from_transformed(const float* s, int64_t stride, float* dw) {
+    float h[3][4];
+    for (int j = 0; j < 4; ++j) {
+        const float s0 = s[(0 * 4 + j) * stride], s1 = s[(1 * 4 + j) * stride];
+        const float s2 = s[(2 * 4 + j) * stride], s3 = s[(3 * 4 + j) * stride];
+        h[0][j] = s0 + 0.5f * (s1 + s2);
+        h[1][j] = 0.5f * (s1 - s2);
+        h[2][j] = 0.5f * (s1 + s2) + s3;
+    }
+    for (int i = 0; i < 3; ++i) {
+        dw[i * 3 + 0] += h[i][0] + 0.5f * (h[i][1] + h[i][2]);
+        dw[i * 3 + 1] += 0.5f * (h[i][1] - h[i][2]);
+        dw[i * 3 + 2] += 0.5f * (h[i][1] + h[i][2]) + h[i][3];
+    }
+}
+
+// Prefetches rows [y0, y0 + nrows) (clipped to [0, H)) of a plane with rows of W floats. The transforms
+// walk one plane per image and channel, a few hundred bytes each, 50 KB or more apart: too short for
+// the hardware prefetcher to lock on, so each loop fetches the plane its next channel will read.
+AX_INLINE void prefetch_rows(const float* plane, int64_t W, int64_t H, int64_t y0, int64_t nrows) {
+    const int64_t b = std::max<int64_t>(0, y0) * W, e = std::min<int64_t>(H, y0 + nrows) * W;
+    for (int64_t i = b; i < e; i += 16) _mm_prefetch(reinterpret_cast<const char*>(plane + i), _MM_HINT_T0);
+    if (e > b) _mm_prefetch(reinterpret_cast<const char*>(plane + e - 1), _MM_HINT_T0);
+}
+
 // One output row segment: out[0 .. n) (n <= 16) gets the interleave (a0 b0 a1 b1 ... a7 b7), added to
 // what is there when accumulate.
 inline void store_row(float* out, __m256 a, __m256 b, int64_t n, bool accumulate) {
@@ -219,6 +284,7 @@ void conv2d_winograd(const ConvGeom& g, const float* inp, const float* weight, c
                 for (int64_t rho = rho0; rho < rho1; ++rho) {
                     const int64_t n = nb + rho / L.th, ty = rho % L.th;
                     const float* plane = inp + (n * C + c) * H * W;
+                    if (c + 1 < C) prefetch_rows(plane + H * W, W, H, 2 * ty - g.ph, 4);
                     float* v = V + c * L.ld + (rho - rho0) * L.tw;
                     for (int64_t vi = 0; vi < nvec; ++vi)
                         transform_input_8(plane, W, H, 2 * ty - g.ph, 16 * vi - g.pw, masks[vi], v + 8 * vi, xi_v);
@@ -244,6 +310,91 @@ void conv2d_winograd(const ConvGeom& g, const float* inp, const float* weight, c
     });
 }
 
+void conv2d_winograd_weight_grad(const ConvGeom& g, const float* dout, const float* inp, float* dweight,
+                                 float* dbias, int64_t nchunks) {
+    const int64_t C = g.C, K = g.K, H = g.H, W = g.W, P = g.P, Q = g.Q;
+    Layout L = make_layout(g);
+    // Here T is the GEMMs' reduction length, so a block needs no particular width: about 128 tiles, whole
+    // tile rows, keep the 16 GEMMs' calls few and V and Z (16 x (C + K) x T floats) near L2.
+    L.rows = std::max<int64_t>(1, 128 / L.tw);
+    L.T = L.rows * L.tw;
+    L.ld = L.T + 8;
+    const int64_t nvec = (L.tw + 7) / 8;
+    std::unique_ptr<ColumnMasks[]> in_masks(new ColumnMasks[size_t(nvec)]), out_masks(new ColumnMasks[size_t(nvec)]);
+    for (int64_t v = 0; v < nvec; ++v) {
+        in_masks[v] = column_masks(16 * v - g.pw, W);
+        out_masks[v] = column_masks(16 * v, Q);
+    }
+    const int64_t xi_v = C * L.ld, xi_z = K * L.ld, KC = K * C;
+    const int64_t per_chunk = 16 * (C + K) * L.ld + 16 * KC;
+    std::unique_ptr<float[]> ws(new float[size_t(nchunks * per_chunk)]);
+    std::unique_ptr<double[]> bias_parts(new double[size_t(nchunks * K)]);
+
+    auto chunk = [&](int64_t ch) {
+        const int64_t nb = g.N * ch / nchunks, ne = g.N * (ch + 1) / nchunks;
+        float* V = ws.get() + ch * per_chunk;
+        float* Z = V + 16 * xi_v;
+        float* S = Z + 16 * xi_z;  // 16 x K x C, this chunk's transformed gradient
+        double* bsum = bias_parts.get() + ch * K;
+        std::fill(bsum, bsum + K, 0.0);
+        bool first = true;
+        const int64_t rho_end = (ne - nb) * L.th;
+        for (int64_t rho0 = 0; rho0 < rho_end; rho0 += L.rows) {
+            const int64_t rho1 = std::min(rho_end, rho0 + L.rows), T = (rho1 - rho0) * L.tw;
+            for (int64_t c = 0; c < C; ++c)
+                for (int64_t rho = rho0; rho < rho1; ++rho) {
+                    const int64_t n = nb + rho / L.th, ty = rho % L.th;
+                    const float* plane = inp + (n * C + c) * H * W;
+                    if (c + 1 < C) prefetch_rows(plane + H * W, W, H, 2 * ty - g.ph, 4);
+                    float* v = V + c * L.ld + (rho - rho0) * L.tw;
+                    for (int64_t vi = 0; vi < nvec; ++vi)
+                        transform_input_8(plane, W, H, 2 * ty - g.ph, 16 * vi - g.pw, in_masks[vi], v + 8 * vi, xi_v);
+                }
+            for (int64_t k = 0; k < K; ++k) {
+                __m256 dy_sum = _mm256_setzero_ps();
+                for (int64_t rho = rho0; rho < rho1; ++rho) {
+                    const int64_t n = nb + rho / L.th, ty = rho % L.th;
+                    const float* plane = dout + (n * K + k) * P * Q;
+                    if (k + 1 < K) prefetch_rows(plane + P * Q, Q, P, 2 * ty, 2);
+                    float* z = Z + k * L.ld + (rho - rho0) * L.tw;
+                    for (int64_t vi = 0; vi < nvec; ++vi)
+                        dy_sum = _mm256_add_ps(dy_sum, transform_dout_8(plane, Q, 2 * ty, 2 * ty + 1 < P, 16 * vi,
+                                                                        out_masks[vi], z + 8 * vi, xi_z));
+                }
+                bsum[k] += hsum(dy_sum);
+            }
+            // S_xi (K x C) (+)= Z_xi (K x T) @ V_xi^T: V_xi's rows are the columns of op(B).
+            for (int xi = 0; xi < 16; ++xi)
+                gemm<float>(false, true, K, C, T, 1.0f, Z + xi * xi_z, L.ld, V + xi * xi_v, L.ld, first ? 0.0f : 1.0f,
+                            S + xi * KC, C);
+            first = false;
+        }
+        if (first) std::fill(S, S + 16 * KC, 0.0f);  // a chunk without images (never: nchunks <= N)
+    };
+    parallel_for(nchunks, 16 * K * C * L.T, [&](int64_t b, int64_t e) {
+        for (int64_t ch = b; ch < e; ++ch) chunk(ch);
+    });
+    // Sum the chunks' S in chunk order, then back to 3 x 3.
+    parallel_for(K, C * 16 * nchunks, [&](int64_t kb, int64_t ke) {
+        float s[16];
+        for (int64_t k = kb; k < ke; ++k)
+            for (int64_t c = 0; c < C; ++c) {
+                for (int xi = 0; xi < 16; ++xi) {
+                    float v = 0.0f;
+                    for (int64_t ch = 0; ch < nchunks; ++ch) v += ws[ch * per_chunk + 16 * (C + K) * L.ld + xi * KC + k * C + c];
+                    s[xi] = v;
+                }
+                add_weight_from_transformed(s, 1, dweight + (k * C + c) * 9);
+            }
+    });
+    if (dbias)
+        for (int64_t k = 0; k < K; ++k) {
+            double acc = 0.0;
+            for (int64_t ch = 0; ch < nchunks; ++ch) acc += bias_parts[ch * K + k];
+            dbias[k] += float(acc);
+        }
+}
+
 }  // namespace axonal
 
 #else  // no AVX2 build: Winograd never applies.
@@ -253,6 +404,9 @@ void conv2d_winograd(const ConvGeom& g, const float* inp, const float* weight, c
 namespace axonal {
 bool conv2d_winograd_applies(const ConvGeom&) { return false; }
 void conv2d_winograd(const ConvGeom&, const float*, const float*, const float*, bool, bool, float*, int64_t) {
+    std::abort();
+}
+void conv2d_winograd_weight_grad(const ConvGeom&, const float*, const float*, float*, float*, int64_t) {
     std::abort();
 }
 }  // namespace axonal
