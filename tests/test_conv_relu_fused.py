@@ -11,6 +11,7 @@ CASES = [  # (N, C, H, W, K, R, stride, padding)
     (3, 5, 14, 14, 7, 3, 1, 1),
     (2, 3, 9, 11, 4, 5, 2, 2),
     (1, 2, 6, 6, 3, 1, 1, 0),  # pointwise path
+    (3, 8, 14, 14, 16, 3, 1, 1),  # Winograd (float32)
 ]
 
 
@@ -36,8 +37,9 @@ def test_kernel_relu_flag_matches_reference_and_unfused(case, dtype):
     np.testing.assert_allclose(fused, ref, rtol=tol, atol=tol)
 
 
-def test_kernel_relu_keeps_nan_like_torch():
-    x, w, b, st, pd, dl = arrays(CASES[1], np.float32)
+@pytest.mark.parametrize("case", [CASES[1], CASES[4]], ids=["implicit", "winograd"])
+def test_kernel_relu_keeps_nan_like_torch(case):
+    x, w, b, st, pd, dl = arrays(case, np.float32)
     x[0, 0, 3, 3] = np.nan
     fused = _C.conv2d_forward(x, w, b, st, pd, dl, relu=True)
     plain = _C.conv2d_forward(x, w, b, st, pd, dl)
