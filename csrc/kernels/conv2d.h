@@ -18,10 +18,15 @@
 // conv2d_forward OVERWRITES out. The backward kernels ACCUMULATE (+=) into dinp, dweight and dbias,
 // so gradients of several uses of one tensor sum naturally; zero them first for a plain gradient.
 //
-// The fast versions im2col one image (or one block of output rows of a large image, ~1 MiB of columns)
-// at a time into a per-thread buffer and call gemm; they allocate workspace (at most min(threads, N)
-// such buffers, the packed weight, and per-thread partial dweight buffers in the backward-weight kernel)
-// but never the results. For a fixed thread count they are deterministic.
+// The fast versions pick one of three methods per call (all float64 layers take the first):
+//   im2col + GEMM (conv2d.cpp): one image, or one block of output rows of a large image (~1 MiB of
+//     columns), at a time into a per-thread buffer, then gemm; col2im for the input gradient.
+//   implicit GEMM (conv2d_implicit.h): float "flat-taps" layers (stride 1, Q == W) on AVX2 CPUs; the
+//     GEMM's slivers are gathered straight from the image, no column matrix.
+//   Winograd F(2x2, 3x3) (conv2d_winograd.h): float 3x3 stride-1 undilated layers with C, K >= 8 on
+//     AVX2 CPUs: 16 GEMMs on transformed tiles, 2.25x fewer multiplies.
+// They allocate workspace (per-thread buffers, the packed or transformed weight, per-thread partial
+// weight gradients) but never the results. For a fixed thread count they are deterministic.
 // The *_reference versions are naive direct loops kept to test the fast ones against.
 #pragma once
 #include <cstdint>
