@@ -195,6 +195,22 @@ AX_INLINE void prefetch_rows(const float* plane, int64_t W, int64_t H, int64_t y
     if (e > b) _mm_prefetch(reinterpret_cast<const char*>(plane + e - 1), _MM_HINT_T0);
 }
 
+// V (16 x C x L.ld) = the input transform of tile rows [rho0, rho1) of the images from nb (tile row rho
+// is row rho % th of image nb + rho / th), masks from column_masks() per 8-tile vector.
+void transform_input_block(const ConvGeom& g, const Layout& L, const float* inp, int64_t nb, int64_t rho0,
+                           int64_t rho1, const ColumnMasks* masks, float* V) {
+    const int64_t C = g.C, H = g.H, W = g.W, nvec = (L.tw + 7) / 8, xi_v = C * L.ld;
+    for (int64_t c = 0; c < C; ++c)
+        for (int64_t rho = rho0; rho < rho1; ++rho) {
+            const int64_t n = nb + rho / L.th, ty = rho % L.th;
+            const float* plane = inp + (n * C + c) * H * W;
+            if (c + 1 < C) prefetch_rows(plane + H * W, W, H, 2 * ty - g.ph, 4);
+            float* v = V + c * L.ld + (rho - rho0) * L.tw;
+            for (int64_t vi = 0; vi < nvec; ++vi)
+                transform_input_8(plane, W, H, 2 * ty - g.ph, 16 * vi - g.pw, masks[vi], v + 8 * vi, xi_v);
+        }
+}
+
 // One output row segment: out[0 .. n) (n <= 16) gets the interleave (a0 b0 a1 b1 ... a7 b7), added to
 // what is there when accumulate.
 inline void store_row(float* out, __m256 a, __m256 b, int64_t n, bool accumulate) {
@@ -280,15 +296,7 @@ void conv2d_winograd(const ConvGeom& g, const float* inp, const float* weight, c
         const int64_t rho_end = (ne - nb) * L.th;  // tile rows of this chunk, across its images
         for (int64_t rho0 = 0; rho0 < rho_end; rho0 += L.rows) {
             const int64_t rho1 = std::min(rho_end, rho0 + L.rows), T = (rho1 - rho0) * L.tw;
-            for (int64_t c = 0; c < C; ++c)
-                for (int64_t rho = rho0; rho < rho1; ++rho) {
-                    const int64_t n = nb + rho / L.th, ty = rho % L.th;
-                    const float* plane = inp + (n * C + c) * H * W;
-                    if (c + 1 < C) prefetch_rows(plane + H * W, W, H, 2 * ty - g.ph, 4);
-                    float* v = V + c * L.ld + (rho - rho0) * L.tw;
-                    for (int64_t vi = 0; vi < nvec; ++vi)
-                        transform_input_8(plane, W, H, 2 * ty - g.ph, 16 * vi - g.pw, masks[vi], v + 8 * vi, xi_v);
-                }
+            transform_input_block(g, L, inp, nb, rho0, rho1, masks.get(), V);
             for (int xi = 0; xi < 16; ++xi)
                 gemm_with_packed_a<float>(K, T, C, 1.0f, up.get() + xi * psize, false, V + xi * xi_v, L.ld, 0.0f,
                                           M + xi * xi_m, L.ld);
@@ -341,15 +349,7 @@ void conv2d_winograd_weight_grad(const ConvGeom& g, const float* dout, const flo
         const int64_t rho_end = (ne - nb) * L.th;
         for (int64_t rho0 = 0; rho0 < rho_end; rho0 += L.rows) {
             const int64_t rho1 = std::min(rho_end, rho0 + L.rows), T = (rho1 - rho0) * L.tw;
-            for (int64_t c = 0; c < C; ++c)
-                for (int64_t rho = rho0; rho < rho1; ++rho) {
-                    const int64_t n = nb + rho / L.th, ty = rho % L.th;
-                    const float* plane = inp + (n * C + c) * H * W;
-                    if (c + 1 < C) prefetch_rows(plane + H * W, W, H, 2 * ty - g.ph, 4);
-                    float* v = V + c * L.ld + (rho - rho0) * L.tw;
-                    for (int64_t vi = 0; vi < nvec; ++vi)
-                        transform_input_8(plane, W, H, 2 * ty - g.ph, 16 * vi - g.pw, in_masks[vi], v + 8 * vi, xi_v);
-                }
+            transform_input_block(g, L, inp, nb, rho0, rho1, in_masks.get(), V);
             for (int64_t k = 0; k < K; ++k) {
                 __m256 dy_sum = _mm256_setzero_ps();
                 for (int64_t rho = rho0; rho < rho1; ++rho) {
