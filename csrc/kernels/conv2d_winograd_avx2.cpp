@@ -271,7 +271,7 @@ bool conv2d_winograd_applies(const ConvGeom& g) {
 
 void conv2d_winograd(const ConvGeom& g, const float* inp, const float* weight, const float* bias, bool relu,
                      bool accumulate, float* out, int64_t nchunks) {
-    const int64_t C = g.C, K = g.K, H = g.H, W = g.W, P = g.P, Q = g.Q;
+    const int64_t C = g.C, K = g.K, W = g.W, P = g.P, Q = g.Q;
     const Layout L = make_layout(g);
     // The weight: transformed, then each U_xi packed once as the left operand of its GEMM.
     std::unique_ptr<float[]> u(new float[size_t(16 * K * C)]);
@@ -320,7 +320,7 @@ void conv2d_winograd(const ConvGeom& g, const float* inp, const float* weight, c
 
 void conv2d_winograd_weight_grad(const ConvGeom& g, const float* dout, const float* inp, float* dweight,
                                  float* dbias, int64_t nchunks) {
-    const int64_t C = g.C, K = g.K, H = g.H, W = g.W, P = g.P, Q = g.Q;
+    const int64_t C = g.C, K = g.K, W = g.W, P = g.P, Q = g.Q;
     Layout L = make_layout(g);
     // Here T is the GEMMs' reduction length, so a block needs no particular width: about 128 tiles, whole
     // tile rows, keep the 16 GEMMs' calls few and V and Z (16 x (C + K) x T floats) near L2.
