@@ -58,11 +58,15 @@ def _best_per_call(fns, target_s=0.025, samples=7):
     """Best seconds per call of each function; the functions are sampled in turn, each after a settle pause."""
     reps = []
     for f in fns:
+        # Calls per sample from warm calls: the first calls after a pause run slower (thread pools and
+        # the CPU waking up), and calibrating on one of them made samples far shorter than target_s.
         time.sleep(SETTLE_S)
-        f()
+        for _ in range(3):
+            f()
         t0 = time.perf_counter()
-        f()
-        dt = max(time.perf_counter() - t0, 1e-7)
+        for _ in range(5):
+            f()
+        dt = max((time.perf_counter() - t0) / 5, 1e-7)
         reps.append(max(1, min(100000, int(target_s / dt))))
     best = [float("inf")] * len(fns)
     for _ in range(samples):
