@@ -41,6 +41,10 @@ CASES = [
     (2, 8, 5, 6, 8, 3, 3, (1, 1), (2, 1), (1, 1)),  # padding 2: the input gradient's conv pads 0
     (2, 16, 9, 37, 12, 3, 3, (1, 1), (1, 1), (1, 1)),  # 19 tiles per tile row: 3 vectors, the last partial
     (5, 8, 6, 6, 8, 3, 3, (1, 1), (1, 1), (1, 1)),  # several images per tile group
+    # and 5x5 ones on Winograd F(2x2, 5x5)
+    (2, 8, 14, 14, 9, 5, 5, (1, 1), (2, 2), (1, 1)),
+    (3, 9, 11, 13, 8, 5, 5, (1, 1), (0, 1), (1, 1)),  # odd P and Q, different paddings
+    (2, 8, 7, 23, 10, 5, 5, (1, 1), (4, 3), (1, 1)),  # padding 4: the input gradient's conv pads 0 and 1
 ]
 
 
@@ -105,6 +109,7 @@ BLOCKED = [
     (2, 64, 57, 41, 3, 3, 3, (2, 2), (1, 1), (1, 1)),  # strided: the general im2col, blocks of uneven rows
     (2, 40, 40, 40, 5, 5, 5, (1, 1), (2, 2), (1, 1)),  # 5x5 "same", 7 blocks of 6 rows (f32)
     (3, 16, 40, 40, 16, 3, 3, (1, 1), (1, 1), (1, 1)),  # Winograd, one image per tile group (f32)
+    (3, 16, 30, 30, 16, 5, 5, (1, 1), (2, 2), (1, 1)),  # Winograd F(2x2, 5x5) (f32)
 ]
 
 

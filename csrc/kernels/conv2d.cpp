@@ -12,7 +12,7 @@
 //
 // Which method, measured on the 2-core AVX2 dev machine at batch 64 (benchmarks/conv_pool_table.py):
 // Winograd wherever it applies (3x3 layers: 14x14 C32->64 forward+backward 9.6 -> 6.9 ms, 56x56 C64->64
-// 150 -> 83 ms), else implicit GEMM for flat-taps layers (10-15% faster than im2col: no column matrix
+// 150 -> 83 ms; 5x5 14x14 C32->64 27 -> 16 ms), else implicit GEMM for flat-taps layers (10-15% faster than im2col: no column matrix
 // written and read back), else im2col. The input gradient of a stride-1 layer is itself a convolution
 // (of dout with the flipped, transposed weight), so it reuses the forward kernels when they apply.
 //
@@ -302,7 +302,7 @@ bool use_implicit(const ConvGeom& g, int64_t nchunks) {
     return std::is_same<T, float>::value && (nchunks > 1 || get_num_threads() == 1) && conv2d_implicit_applies(g);
 }
 
-// Whether a float layer runs on Winograd F(2x2, 3x3): under the same threading condition as use_implicit.
+// Whether a float layer runs on Winograd (3x3 or 5x5): under the same threading condition as use_implicit.
 bool use_winograd(const ConvGeom& g, int64_t nchunks) {
     return (nchunks > 1 || get_num_threads() == 1) && conv2d_winograd_applies(g);
 }

@@ -23,8 +23,8 @@
 //     columns), at a time into a per-thread buffer, then gemm; col2im for the input gradient.
 //   implicit GEMM (conv2d_implicit.h): float "flat-taps" layers (stride 1, Q == W) on AVX2 CPUs; the
 //     GEMM's slivers are gathered straight from the image, no column matrix.
-//   Winograd F(2x2, 3x3) (conv2d_winograd.h): float 3x3 stride-1 undilated layers with C, K >= 8 on
-//     AVX2 CPUs: 16 GEMMs on transformed tiles, 2.25x fewer multiplies.
+//   Winograd F(2x2, 3x3) / F(2x2, 5x5) (conv2d_winograd.h): float 3x3 and 5x5 stride-1 undilated
+//     layers with C, K >= 8 on AVX2 CPUs: GEMMs on transformed tiles, 2.25x / 2.8x fewer multiplies.
 // They allocate workspace (per-thread buffers, the packed or transformed weight, per-thread partial
 // weight gradients) but never the results. For a fixed thread count they are deterministic.
 // The *_reference versions are naive direct loops kept to test the fast ones against.

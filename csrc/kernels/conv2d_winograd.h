@@ -1,15 +1,19 @@
-// Winograd F(2x2, 3x3) conv2d (float, AVX2/FMA CPUs) for 3x3, stride-1, undilated layers.
+// Winograd F(2x2, 3x3) and F(2x2, 5x5) conv2d (float, AVX2/FMA CPUs) for 3x3 and 5x5, stride-1,
+// undilated layers.
 //
-// Each 2x2 block of outputs ("tile") is computed from a 4x4 input patch d and a 3x3 filter g as
-//   Y = A^T [ (G g G^T) (.) (B^T d B) ] A        (.) elementwise over the 16 positions xi
-// with B^T (4x4), G (4x3), A^T (2x4) the Lavin-Gray matrices: 16 multiplies per tile and channel pair
-// instead of 36. Summed over input channels, the elementwise products become 16 independent GEMMs,
+// Each 2x2 block of outputs ("tile") is computed from an a x a input patch d (a = R + 1) and an R x R
+// filter g as
+//   Y = A^T [ (G g G^T) (.) (B^T d B) ] A        (.) elementwise over the a^2 positions xi
+// with B^T (a x a), G (a x R), A^T (2 x a) the Toom-Cook matrices: a^2 multiplies per tile and channel
+// pair instead of 4 R^2 (16 vs 36 for 3x3, 36 vs 100 for 5x5). Summed over input channels, the
+// elementwise products become a^2 independent GEMMs,
 //   M_xi (K x T) = U_xi (K x C) @ V_xi (C x T),   U = G g G^T (the weight, transformed and packed once),
-//   V = B^T d B (the input tiles, transformed per group of images), T = tiles in the group,
+//   V = B^T d B (the input tiles, transformed per block of tile rows), T = tiles in the block,
 // run on the same packed GEMM as everything else; the output transform then applies A^T . A, the bias
 // and the optional ReLU as it writes the output. The transforms are vectorised over 8 tiles of a tile row.
-// Accuracy: the transforms only add and halve, so results differ from direct convolution by a few ulps
-// (checked against the naive reference in tests/test_conv_kernels.py).
+// Accuracy: F(2x2, 3x3)'s transforms only add and halve; F(2x2, 5x5)'s use the points +-2 and
+// coefficients down to 1/24, so its float32 results differ from direct convolution by a little more
+// (both within 1e-5 of the largest output in tests/test_conv_kernels.py).
 #pragma once
 #include <cstdint>
 
@@ -17,8 +21,8 @@
 
 namespace axonal {
 
-// True when this process runs the AVX2 kernels and the layer is 3x3, stride 1, dilation 1, padding at
-// most 2, with enough channels on both sides for the 16 GEMMs to pay (C and K >= 8).
+// True when this process runs the AVX2 kernels and the layer is 3x3 or 5x5, stride 1, dilation 1,
+// padding below the kernel size, with enough channels on both sides for the GEMMs to pay (C, K >= 8).
 bool conv2d_winograd_applies(const ConvGeom& g);
 
 // out (N x K x P x Q) = conv(inp, weight) + bias, ReLU'd when relu; or, when accumulate, out += conv(inp,
