@@ -31,7 +31,7 @@ bool conv2d_winograd_applies(const ConvGeom& g);
 void conv2d_winograd(const ConvGeom& g, const float* inp, const float* weight, const float* bias, bool relu,
                      bool accumulate, float* out, int64_t nchunks);
 
-// dweight (K x C x 3 x 3) += the weight gradient, and dbias (K, unless null) += the bias gradient, given
+// dweight (K x C x R x R) += the weight gradient, and dbias (K, unless null) += the bias gradient, given
 // dout (N x K x P x Q) and inp. The same transforms
 // the other way round: with Z = A dY A^T (dY a 2x2 tile of dout) and V = B^T d B,
 //   dweight[k, c] += G^T S G,   S_xi (K x C) = sum over tiles of Z_xi (K x T) @ V_xi^T (T x C),
