@@ -11,10 +11,11 @@
 // weight, the left operand of every image's product, is packed once per call (gemm_pack_a).
 //
 // Which method, measured on the 2-core AVX2 dev machine at batch 64 (benchmarks/conv_pool_table.py):
-// Winograd wherever it applies (3x3 layers: 14x14 C32->64 forward+backward 9.6 -> 6.9 ms, 56x56 C64->64
-// 150 -> 83 ms; 5x5 14x14 C32->64 27 -> 16 ms), else implicit GEMM for flat-taps layers (10-15% faster than im2col: no column matrix
-// written and read back), else im2col. The input gradient of a stride-1 layer is itself a convolution
-// (of dout with the flipped, transposed weight), so it reuses the forward kernels when they apply.
+// Winograd wherever it applies (forward+backward, 3x3 14x14 C32->64: 9.6 -> 6.9 ms, 3x3 56x56 C64->64:
+// 150 -> 83 ms, 5x5 14x14 C32->64: 27 -> 16 ms), else implicit GEMM for flat-taps layers (10-15% faster
+// than im2col: no column matrix written and read back), else im2col. The input gradient of a stride-1
+// layer is itself a convolution (of dout with the flipped, transposed weight), so it reuses the forward
+// kernels when they apply.
 //
 // Threads: with at least as many images as threads, the batch is cut into one fixed chunk per thread;
 // each chunk owns its im2col buffer (and, for dweight, a partial sum reduced afterwards in chunk

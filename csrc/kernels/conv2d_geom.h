@@ -17,8 +17,8 @@ struct ConvGeom {
     bool pointwise() const { return R == 1 && S == 1 && sh == 1 && sw == 1 && ph == 0 && pw == 0; }
 };
 
-inline ConvGeom make_geom(int64_t N, int64_t C, int64_t H, int64_t W, int64_t K, int64_t R, int64_t S, int64_t sh, int64_t sw,
-               int64_t ph, int64_t pw, int64_t dh, int64_t dw) {
+inline ConvGeom make_geom(int64_t N, int64_t C, int64_t H, int64_t W, int64_t K, int64_t R, int64_t S, int64_t sh,
+                          int64_t sw, int64_t ph, int64_t pw, int64_t dh, int64_t dw) {
     return {N,  C,  H,  W,  K,  R,  S,
             sh, sw, ph, pw, dh, dw, conv2d_output_size(H, R, sh, ph, dh), conv2d_output_size(W, S, sw, pw, dw)};
 }

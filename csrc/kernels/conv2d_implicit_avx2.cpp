@@ -55,8 +55,8 @@ AX_INLINE __m256 gather8(const float* base, int64_t at, const int32_t* mask) {
 // The next slivers' image rows: a large image (64 channels of 56 x 56 = 800 KB) is not in L2, and the
 // gather's loads walk 9 x C streams at once, more than the hardware prefetcher follows.
 AX_INLINE void prefetch_ahead(const float* base, int64_t at) {
-    _mm_prefetch(reinterpret_cast<const char*>(reinterpret_cast<intptr_t>(base) + intptr_t(at) * intptr_t(sizeof(float))),
-                 _MM_HINT_T0);
+    const intptr_t address = reinterpret_cast<intptr_t>(base) + intptr_t(at) * intptr_t(sizeof(float));
+    _mm_prefetch(reinterpret_cast<const char*>(address), _MM_HINT_T0);
 }
 
 }  // namespace

@@ -162,8 +162,8 @@ ColumnMasks column_masks(int64_t x0, int64_t W) {
 }
 
 AX_INLINE __m256 masked_load(const float* base, int64_t at, __m256i mask) {
-    return _mm256_maskload_ps(
-        reinterpret_cast<const float*>(reinterpret_cast<intptr_t>(base) + intptr_t(at) * intptr_t(sizeof(float))), mask);
+    const intptr_t address = reinterpret_cast<intptr_t>(base) + intptr_t(at) * intptr_t(sizeof(float));
+    return _mm256_maskload_ps(reinterpret_cast<const float*>(address), mask);
 }
 
 // V[xi][c][t .. t+7] = (B^T d B)[xi] for 8 tiles of one tile row: patch row i is image row y0 + i of
