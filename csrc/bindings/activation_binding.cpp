@@ -91,10 +91,7 @@ py::array relu_forward_py(py::object x_obj, py::object out_obj, bool reference) 
         else
             relu_forward<T>(o, in, n);
     };
-    if (dt == DType::F32)
-        run(float());
-    else
-        run(double());
+    with_dtype(dt, run);
     return out;
 }
 
@@ -125,10 +122,7 @@ py::array relu_backward_py(py::object grad_obj, py::object out_obj, py::object g
         else
             relu_backward<T>(d, g, o, n, accumulate);
     };
-    if (dt == DType::F32)
-        run(float());
-    else
-        run(double());
+    with_dtype(dt, run);
     return gi;
 }
 
@@ -157,10 +151,7 @@ py::array bias_relu_forward_py(py::object y_obj, py::object bias_obj, bool refer
         else
             bias_relu_forward<T>(yp, b, M, N);
     };
-    if (dt == DType::F32)
-        run(float());
-    else
-        run(double());
+    with_dtype(dt, run);
     return y;
 }
 
@@ -223,10 +214,7 @@ py::tuple softmax_cross_entropy_py(py::object logits_obj, py::object target_obj,
         else
             softmax_cross_entropy<T>(l, d, x, t, w, M, C, ignore_index, label_smoothing, &loss_sum, &weight_sum);
     };
-    if (dt == DType::F32)
-        run(float());
-    else
-        run(double());
+    with_dtype(dt, run);
     return py::make_tuple(loss, loss_sum, weight_sum, grad);
 }
 

@@ -47,6 +47,16 @@ inline DType float_dtype(const std::string& op, const char* name, const py::arra
               shape_str(a));
 }
 
+// Runs run(float()) or run(double()): the bindings write their kernel call once, as a generic lambda
+// over the element type, and this picks the instantiation for the array's dtype.
+template <class F>
+void with_dtype(DType dt, F&& run) {
+    if (dt == DType::F32)
+        run(float());
+    else
+        run(double());
+}
+
 inline void require_same_dtype(const std::string& op, const char* name, const py::array& a, const char* ref_name,
                                const py::array& ref) {
     if (!a.dtype().is(ref.dtype()))

@@ -125,10 +125,7 @@ py::array matmul_py(py::array a, py::array b) {
         gemm_batched<T>(va.trans, vb.trans, batch, M, N, K, T(1), A, sa, va.ld, B, sb, vb.ld, T(0), C, M * N,
                         std::max<int64_t>(N, 1));
     };
-    if (dt == DType::F32)
-        run(float());
-    else
-        run(double());
+    with_dtype(dt, run);
     return c;
 }
 

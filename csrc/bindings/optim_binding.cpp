@@ -89,10 +89,7 @@ void sgd_update_py(py::object param, py::object grad, py::object momentum_buffer
         else
             sgd_update<T>(p, g, buf, n, lr, momentum, dampening, weight_decay, nesterov, maximize, init_buffer);
     };
-    if (dt == DType::F32)
-        run(float());
-    else
-        run(double());
+    with_dtype(dt, run);
 }
 
 void adam_update_py(py::object param, py::object grad, py::object exp_avg, py::object exp_avg_sq,
@@ -121,10 +118,7 @@ void adam_update_py(py::object param, py::object grad, py::object exp_avg, py::o
             adam_update<T>(p, g, m1, m2, mx, n, lr, beta1, beta2, eps, weight_decay, decoupled, maximize, step_size,
                            bias_correction2_sqrt);
     };
-    if (dt == DType::F32)
-        run(float());
-    else
-        run(double());
+    with_dtype(dt, run);
 }
 
 }  // namespace

@@ -190,10 +190,7 @@ py::tuple max_pool2d_forward_py(py::object x_obj, py::object kernel_size, py::ob
         else
             max_pool2d_forward<T>(o, a, in, s[0], s[1], s[2], s[3], g.k.h, g.k.w, g.s.h, g.s.w, g.p.h, g.p.w);
     };
-    if (dt == DType::F32)
-        run(float());
-    else
-        run(double());
+    with_dtype(dt, run);
     return py::make_tuple(out, argmax);
 }
 
@@ -259,10 +256,7 @@ py::array max_pool2d_backward_py(py::object grad_obj, py::object argmax_obj, py:
         else
             max_pool2d_backward<T>(d, g, a, is[0], is[1], is[2], is[3], go[2], go[3], fresh);
     };
-    if (dt == DType::F32)
-        run(float());
-    else
-        run(double());
+    with_dtype(dt, run);
     return dinp;
 }
 
@@ -291,10 +285,7 @@ py::array avg_pool2d_forward_py(py::object x_obj, py::object kernel_size, py::ob
             avg_pool2d_forward<T>(o, in, s[0], s[1], s[2], s[3], g.k.h, g.k.w, g.s.h, g.s.w, g.p.h, g.p.w,
                                   count_include_pad);
     };
-    if (dt == DType::F32)
-        run(float());
-    else
-        run(double());
+    with_dtype(dt, run);
     return out;
 }
 
@@ -332,10 +323,7 @@ py::array avg_pool2d_backward_py(py::object grad_obj, py::object input_shape, py
             avg_pool2d_backward<T>(d, go, is[0], is[1], is[2], is[3], g.k.h, g.k.w, g.s.h, g.s.w, g.p.h, g.p.w,
                                    count_include_pad, fresh);
     };
-    if (dt == DType::F32)
-        run(float());
-    else
-        run(double());
+    with_dtype(dt, run);
     return dinp;
 }
 
