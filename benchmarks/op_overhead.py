@@ -6,7 +6,7 @@
 1. Tiny ops (2x2 float32, 4x3 logits for cross_entropy): microseconds per call for the forward with no
    tensor requiring grad, the forward recording a graph, and forward + backward(gradient). On tensors this
    small the arithmetic is a few nanoseconds, so the numbers are the framework's cost per op.
-2. One training step at batch 64 (forward, nn.CrossEntropyLoss, backward, optimizer step, zero_grad):
+2. One training step at batch 64 (forward, cross_entropy, backward, optimizer step, zero_grad):
    fashion_cnn with Adam and fashion_mlp with SGD(lr=0.05, momentum=0.9), axonal and the same network in
    torch. The axonal step is split, from a second, instrumented run, into
      C++ kernels   time inside axonal._C calls (GEMM, conv, pool, fused activation/loss kernels)
@@ -32,8 +32,11 @@ from collections import defaultdict
 import numpy as np
 
 import axonal as ax
-from axonal import _C, models, nn, optim
+from axonal import _C
 from axonal.autograd.function import Function
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from conv_cases import axonal_step, make_models, step_batch, torch_step  # noqa: E402
 
 try:
     import torch
@@ -115,57 +118,18 @@ def print_tiny(rows):
 
 
 # ---- 2. training steps -------------------------------------------------------------------------------
-def _batch(seed=0):
-    rng = np.random.default_rng(seed)
-    return rng.standard_normal((64, 1, 28, 28)).astype(np.float32), rng.integers(0, 10, 64).astype(np.int64)
-
-
-def _axonal_step(which):
-    ax.manual_seed(0)
-    if which == "cnn":
-        model = models.fashion_cnn()
-        opt = optim.Adam(model.parameters())
-    else:
-        model = models.fashion_mlp()
-        opt = optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
-    loss_fn = nn.CrossEntropyLoss()
-    xn, yn = _batch()
+def _steps(which):
+    """(axonal step, its optimizer class, torch step or None): one batch-64 training step of `which`
+    ("cnn" or "mlp") in each library, the same models, weights, optimizers and step as conv_pool_table."""
+    (model, opt), twin = make_models(which, torch)
+    xn, yn = step_batch()
     x, y = ax.from_numpy(xn), ax.from_numpy(yn)
-
-    def step():
-        loss = loss_fn(model(x), y)
-        loss.backward()
-        opt.step()
-        opt.zero_grad()
-
-    return step, type(opt)
-
-
-def _torch_step(which):
-    tnn = torch.nn
-    torch.manual_seed(0)
-    if which == "cnn":
-        model = tnn.Sequential(
-            tnn.Conv2d(1, 32, 3, padding=1), tnn.ReLU(), tnn.MaxPool2d(2),
-            tnn.Conv2d(32, 64, 3, padding=1), tnn.ReLU(), tnn.MaxPool2d(2),
-            tnn.Flatten(), tnn.Linear(64 * 7 * 7, 128), tnn.ReLU(), tnn.Linear(128, 10),
-        )
-        opt = torch.optim.Adam(model.parameters())
-    else:
-        model = tnn.Sequential(tnn.Flatten(), tnn.Linear(784, 256), tnn.ReLU(), tnn.Linear(256, 128), tnn.ReLU(),
-                               tnn.Linear(128, 10))
-        opt = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
-    loss_fn = tnn.CrossEntropyLoss()
-    xn, yn = _batch()
-    x, y = torch.from_numpy(xn), torch.from_numpy(yn)
-
-    def step():
-        loss = loss_fn(model(x), y)
-        loss.backward()
-        opt.step()
-        opt.zero_grad()
-
-    return step
+    tstep = None
+    if twin is not None:
+        tmodel, topt = twin
+        tx, ty = torch.from_numpy(xn), torch.from_numpy(yn)
+        tstep = lambda: torch_step(torch, tmodel, topt, tx, ty)  # noqa: E731
+    return (lambda: axonal_step(model, opt, x, y)), type(opt), tstep
 
 
 def _function_classes():
@@ -256,8 +220,7 @@ _PARTS = ("C++ kernels", "NumPy in ops", "optimizer")
 
 
 def step_split(which, number, repeats):
-    step, opt_cls = _axonal_step(which)
-    tstep = _torch_step(which) if torch is not None else None
+    step, opt_cls, tstep = _steps(which)
     for _ in range(3):  # warm-up: thread pools, first-touch page faults, optimizer state
         step()
         if tstep:
@@ -286,7 +249,7 @@ def step_split(which, number, repeats):
 
 def print_split(which, best_ax, best_torch, parts):
     opt = "Adam" if which == "cnn" else "SGD(momentum=0.9)"
-    print(f"\nfashion_{which} + {opt}, batch 64: one step = forward, CrossEntropyLoss, backward, step, zero_grad")
+    print(f"\nfashion_{which} + {opt}, batch 64: one step = forward, cross_entropy, backward, step, zero_grad")
     line = f"  axonal {best_ax:7.3f} ms"
     if best_torch != float("inf"):
         line += f"   torch {best_torch:7.3f} ms   axonal/torch {best_ax / best_torch:.2f}"
