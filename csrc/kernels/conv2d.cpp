@@ -144,24 +144,32 @@ void im2col_general_row(const ConvGeom& g, const T* plane, int64_t offh, int64_t
     std::fill(base + phi * Q, base + pe * Q, T(0));
 }
 
+// Calls f(c, t, offh, offw) for every row t = (c*R + r)*S + s of the column matrix, with the offsets of
+// its tap (r, s) in the input plane of channel c; parallel over channels when called outside a parallel
+// region (each channel's rows and plane belong to one thread), inline inside one. cost_per_row: the
+// work of one row, for parallel_for's threshold.
+template <typename F>
+void for_each_tap(const ConvGeom& g, int64_t cost_per_row, F f) {
+    parallel_for(g.C, g.R * g.S * cost_per_row, [&](int64_t cb, int64_t ce) {
+        for (int64_t c = cb; c < ce; ++c)
+            for (int64_t r = 0; r < g.R; ++r)
+                for (int64_t s = 0; s < g.S; ++s) f(c, (c * g.R + r) * g.S + s, r * g.dh - g.ph, s * g.dw - g.pw);
+    });
+}
+
 // col (C*R*S x (pe-pb)*Q) <- the taps of output rows [pb, pe) of one image (C x H x W); padding taps
 // become zero. Parallel over channels when called outside a parallel region; inline inside one.
 template <typename T>
 void im2col(const ConvGeom& g, const T* img, T* col, int64_t pb, int64_t pe) {
     const int64_t ld = (pe - pb) * g.Q;
     const bool flat = flat_taps(g);
-    parallel_for(g.C, g.R * g.S * ld, [&](int64_t cb, int64_t ce) {
-        for (int64_t c = cb; c < ce; ++c)
-            for (int64_t r = 0; r < g.R; ++r)
-                for (int64_t s = 0; s < g.S; ++s) {
-                    const T* plane = img + c * g.hw();
-                    T* row = col + ((c * g.R + r) * g.S + s) * ld;
-                    const int64_t offh = r * g.dh - g.ph, offw = s * g.dw - g.pw;
-                    if (flat)
-                        im2col_flat_row(g, plane, offh, offw, pb, pe, row);
-                    else
-                        im2col_general_row(g, plane, offh, offw, pb, pe, row);
-                }
+    for_each_tap(g, ld, [&](int64_t c, int64_t t, int64_t offh, int64_t offw) {
+        const T* plane = img + c * g.hw();
+        T* row = col + t * ld;
+        if (flat)
+            im2col_flat_row(g, plane, offh, offw, pb, pe, row);
+        else
+            im2col_general_row(g, plane, offh, offw, pb, pe, row);
     });
 }
 
@@ -224,18 +232,13 @@ template <typename T>
 void col2im_add(const ConvGeom& g, T* col, T* img, int64_t pb, int64_t pe) {
     const int64_t ld = (pe - pb) * g.Q;
     const bool flat = flat_taps(g);
-    parallel_for(g.C, g.R * g.S * ld, [&](int64_t cb, int64_t ce) {
-        for (int64_t c = cb; c < ce; ++c)
-            for (int64_t r = 0; r < g.R; ++r)
-                for (int64_t s = 0; s < g.S; ++s) {
-                    T* plane = img + c * g.hw();
-                    T* row = col + ((c * g.R + r) * g.S + s) * ld;
-                    const int64_t offh = r * g.dh - g.ph, offw = s * g.dw - g.pw;
-                    if (flat)
-                        col2im_flat_row(g, row, offh, offw, pb, pe, plane);
-                    else
-                        col2im_general_row(g, row, offh, offw, pb, pe, plane);
-                }
+    for_each_tap(g, ld, [&](int64_t c, int64_t t, int64_t offh, int64_t offw) {
+        T* plane = img + c * g.hw();
+        T* row = col + t * ld;
+        if (flat)
+            col2im_flat_row(g, row, offh, offw, pb, pe, plane);
+        else
+            col2im_general_row(g, row, offh, offw, pb, pe, plane);
     });
 }
 
