@@ -17,20 +17,23 @@ from axonal import _C
 
 SIZES = [1, 2, 3, 5, 7, 13, 17, 31, 64, 65, 97, 127, 128, 129, 255, 300]
 # Every size appears as M, as N and as K (rotations of the list), plus shapes that reach each path of
-# the driver: the small path, the skinny-M path (M <= MC, several k-chunks and chunk groups), the
-# Goto path (several k-chunks, several NC panels), and exact multiples of the 6 x 16 tile.
+# the driver (gemm_driver.h): the small path; N mode (op(A) read in place while M x kc floats fit in
+# 400 KiB), with several k-chunks and with its threads split by rows; M mode (Goto's loop nest, shared B
+# panel), with several k-chunks and several NC panels; and exact multiples of the 6 x 16 tile. Shape
+# tuples are (M, N, K).
 SHAPES = sorted(
     {(SIZES[i], SIZES[(i + 5) % 16], SIZES[(i + 11) % 16]) for i in range(16)}
     | {
-        (300, 300, 300),
+        (300, 300, 300),  # N mode, M x K = 352 KiB of float32
         (1, 300, 255),
         (300, 1, 129),
         (255, 129, 1),
         (6, 16, 256),
-        (144, 96, 600),  # skinny-M path, 3 k-chunks in 3 groups (double-buffered shared A)
-        (65, 127, 1000),  # skinny-M path, several k-chunks in one group
-        (301, 97, 520),  # Goto path, 3 k-chunks (double-buffered shared B)
-        (150, 4100, 7),  # Goto path, two NC panels
+        (144, 96, 600),  # N mode, 2 k-chunks
+        (65, 127, 1000),  # N mode, 4 k-chunks
+        (300, 40, 256),  # N mode, 3 column slivers: two threads split the rows instead
+        (420, 97, 520),  # M mode, 2 k-chunks (double-buffered shared B)
+        (350, 4100, 300),  # M mode, two NC panels
     }
 )
 TRANS = list(itertools.product([False, True], [False, True]))
@@ -164,7 +167,8 @@ def restore_threads():
 
 @pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: np.dtype(d).name)
 @pytest.mark.parametrize(
-    "shape", [(300, 300, 300), (64, 784, 256), (144, 96, 600), (784, 256, 64), (301, 97, 520), (31, 300, 65)],
+    "shape",
+    [(300, 300, 300), (64, 784, 256), (144, 96, 600), (784, 256, 64), (300, 40, 256), (420, 97, 520), (31, 300, 65)],
     ids=shape_id,
 )
 def test_thread_counts_give_identical_results(shape, dtype, restore_threads):
@@ -173,12 +177,13 @@ def test_thread_counts_give_identical_results(shape, dtype, restore_threads):
     for ta, tb in TRANS:
         a, b, c = make_operands(M, N, K, ta, tb, dtype, rng)
         out = []
-        for n in (1, 2):
+        for n in (1, 2, 3):
             _C.set_num_threads(n)
             got = c.copy()
             _C.gemm(a, b, got, ta, tb, 1.25, 0.5)
             out.append(got)
         np.testing.assert_array_equal(out[0], out[1])
+        np.testing.assert_array_equal(out[0], out[2])
 
 
 def test_kernel_selection():

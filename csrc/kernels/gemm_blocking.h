@@ -23,6 +23,11 @@
 //            runs the micro-kernel on the operands in place; measured crossover on this machine.
 //   MIN_WORK_PER_THREAD: M*N*K a thread must get before a second thread is woken (wake-up + barrier
 //            cost ~ a few microseconds); measured.
+//   A_IN_PLACE_BYTES: N mode (op(A) read in place, no packing, no barrier) applies while the rows of
+//            op(A) for one k-chunk (M x kc) take at most this much: they are re-read from L2 for every
+//            B sliver. Measured with 2 threads: 256^3 and 320^3 (400 KiB) gain 5-8% over M mode,
+//            384^3 is even, and on 1 thread 384^3 loses 4%; so 400 KiB of the 512 KiB L2.
+// float64 keeps the same byte limits.
 // The portable path (no AVX2) uses a tile the compiler can auto-vectorize with SSE2 / NEON.
 #pragma once
 #include <cstdint>
@@ -38,24 +43,28 @@ struct BlockingAvx2F32 {
     static constexpr int64_t MC = AX_F32_MC, KC = AX_F32_KC, NC = 4080;
     static constexpr int64_t SMALL_WORK = 48 * 48 * 48;
     static constexpr int64_t MIN_WORK_PER_THREAD = 40 * 40 * 40;
+    static constexpr int64_t A_IN_PLACE_BYTES = 400 * 1024;
 };
 struct BlockingAvx2F64 {
     static constexpr int MR = 6, NR = 8;
     static constexpr int64_t MC = 96, KC = 256, NC = 2040;
     static constexpr int64_t SMALL_WORK = 40 * 40 * 40;
     static constexpr int64_t MIN_WORK_PER_THREAD = 32 * 32 * 32;
+    static constexpr int64_t A_IN_PLACE_BYTES = 400 * 1024;
 };
 struct BlockingGenericF32 {
     static constexpr int MR = 4, NR = 8;
     static constexpr int64_t MC = 128, KC = 256, NC = 2048;
     static constexpr int64_t SMALL_WORK = 32 * 32 * 32;
     static constexpr int64_t MIN_WORK_PER_THREAD = 32 * 32 * 32;
+    static constexpr int64_t A_IN_PLACE_BYTES = 400 * 1024;
 };
 struct BlockingGenericF64 {
     static constexpr int MR = 4, NR = 4;
     static constexpr int64_t MC = 128, KC = 256, NC = 2048;
     static constexpr int64_t SMALL_WORK = 32 * 32 * 32;
     static constexpr int64_t MIN_WORK_PER_THREAD = 32 * 32 * 32;
+    static constexpr int64_t A_IN_PLACE_BYTES = 400 * 1024;
 };
 
 // cpu_has_avx2_fma(): the CPU and this build can run the AVX2/FMA kernels (defined in gemm_avx2.cpp;
