@@ -94,10 +94,12 @@ def _cpu_has_avx2_fma():
         return True  # unknown: let the program try
 
 
-def calibrate(threads_list=(1, 2), iters=100_000_000, repeats=5, verbose=False):
-    """{threads: GFLOP/s} for float32 FMA on registers, or None (with a message on stderr) if it cannot run."""
+def calibrate(threads_list=(1, 2), iters=100_000_000, repeats=5, verbose=False, fresh=False):
+    """{threads: GFLOP/s} for float32 FMA on registers, or None (with a message on stderr) if it cannot run.
+
+    Results are cached per process; fresh=True measures again (to check the machine stayed as fast)."""
     key = (tuple(threads_list), iters, repeats)
-    if key in _cache:
+    if key in _cache and not fresh:
         return _cache[key]
     if not _cpu_has_avx2_fma():
         print("fma_peak: this CPU has no AVX2/FMA; no peak calibrated", file=sys.stderr)
