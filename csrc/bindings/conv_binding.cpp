@@ -5,13 +5,13 @@
 #include <pybind11/pybind11.h>
 
 #include <cstdint>
-#include <cstring>
 #include <initializer_list>
 #include <limits>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "bindings/aligned_array.h"
 #include "bindings/checks.h"
 #include "kernels/conv2d.h"
 #include "kernels/parallel.h"
@@ -173,9 +173,7 @@ bool may_share_memory(const py::array& a, const py::array& b) {
 py::array accumulation_buffer(const std::string& op, const char* name, const py::object& given, const py::array& ref,
                               const std::vector<py::ssize_t>& shape) {
     if (given.is_none()) {
-        py::array a(ref.dtype(), shape);
-        std::memset(a.mutable_data(), 0, size_t(a.nbytes()));
-        return a;
+        return aligned_zeros(ref.dtype(), shape);
     }
     if (!py::isinstance<py::array>(given))
         fail_type(op, name, " must be a numpy.ndarray or None, got ",
@@ -242,8 +240,8 @@ py::array conv2d_forward_py(py::object x_obj, py::object w_obj, py::object b, py
     }
     Geometry g = geometry(op, stride, padding, dilation);
     Shape4 os = output_shape(op, in, ws, g, "input " + shape_str(x) + ", weight " + shape_str(w));
-    py::array out(x.dtype(), std::vector<py::ssize_t>{py::ssize_t(os.d[0]), py::ssize_t(os.d[1]),
-                                                     py::ssize_t(os.d[2]), py::ssize_t(os.d[3])});
+    py::array out = aligned_empty(x.dtype(), std::vector<py::ssize_t>{py::ssize_t(os.d[0]), py::ssize_t(os.d[1]),
+                                                                   py::ssize_t(os.d[2]), py::ssize_t(os.d[3])});
     if (dt == DType::F32)
         run_forward<float>(out, x, w, has_bias ? &bias : nullptr, in, ws, g, reference, relu);
     else

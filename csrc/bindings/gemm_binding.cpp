@@ -4,6 +4,7 @@
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 
+#include "bindings/aligned_array.h"
 #include "bindings/checks.h"
 #include "kernels/gemm.h"
 
@@ -112,7 +113,7 @@ py::array matmul_py(py::array a, py::array b) {
     if (batched) out_shape.push_back(batch);
     out_shape.push_back(M);
     out_shape.push_back(N);
-    py::array c(a.dtype(), out_shape);
+    py::array c = aligned_empty(a.dtype(), out_shape);
     MatrixView va = matrix_view(op, "a", a, elem_stride(a, d), elem_stride(a, d + 1));
     MatrixView vb = matrix_view(op, "b", b, elem_stride(b, d), elem_stride(b, d + 1));
     int64_t sa = batched ? elem_stride(a, 0) : 0, sb = batched ? elem_stride(b, 0) : 0;

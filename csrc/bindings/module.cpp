@@ -11,10 +11,12 @@ void bind_pool(py::module_& m);
 void bind_optim(py::module_& m);
 void bind_activation(py::module_& m);
 void bind_malloc_tuning(py::module_& m);
+void bind_aligned_array(py::module_& m);
 }  // namespace axonal
 
 PYBIND11_MODULE(_C, m) {
     m.doc() = "axonal C++ kernels (GEMM, conv2d, pooling, fused activations and loss, optimizer updates); called from axonal.ops, not by users directly";
+    axonal::bind_aligned_array(m);  // first: the others return arrays based on its class
     axonal::bind_threads(m);
     axonal::bind_gemm(m);
     axonal::bind_conv(m);

@@ -11,6 +11,7 @@
 #include <sstream>
 #include <string>
 
+#include "bindings/aligned_array.h"
 #include "bindings/checks.h"
 #include "kernels/pool2d.h"
 
@@ -121,11 +122,11 @@ void check_plane_fits_int32(const std::string& op, const std::string& what, int6
 }
 
 py::array empty_like_shape(const py::dtype& dt, const int64_t* s) {
-    return py::array(dt, std::vector<py::ssize_t>{s[0], s[1], s[2], s[3]});
+    return aligned_empty(dt, std::vector<py::ssize_t>{s[0], s[1], s[2], s[3]});
 }
 
 py::array zeros_like_shape(const py::dtype& dt, const int64_t* s) {
-    py::array a(dt, std::vector<py::ssize_t>{s[0], s[1], s[2], s[3]});
+    py::array a = aligned_empty(dt, std::vector<py::ssize_t>{s[0], s[1], s[2], s[3]});
     void* p = a.mutable_data();
     const size_t n = size_t(a.nbytes());
     {
@@ -176,7 +177,7 @@ py::tuple max_pool2d_forward_py(py::object x_obj, py::object kernel_size, py::ob
     Geometry g = geometry(op, what, s[2], s[3], kernel_size, stride, padding);
 
     std::vector<py::ssize_t> oshape{s[0], s[1], g.P, g.Q};
-    py::array out(x.dtype(), oshape);
+    py::array out = aligned_empty(x.dtype(), oshape);
     py::array_t<int32_t> argmax(oshape);
     auto run = [&](auto tag) {
         using T = decltype(tag);
@@ -272,7 +273,7 @@ py::array avg_pool2d_forward_py(py::object x_obj, py::object kernel_size, py::ob
     check_sizes(op, "input", s);
     Geometry g = geometry(op, what, s[2], s[3], kernel_size, stride, padding);
 
-    py::array out(x.dtype(), std::vector<py::ssize_t>{s[0], s[1], g.P, g.Q});
+    py::array out = aligned_empty(x.dtype(), std::vector<py::ssize_t>{s[0], s[1], g.P, g.Q});
     auto run = [&](auto tag) {
         using T = decltype(tag);
         const T* in = cdata_ptr<T>(x);

@@ -12,8 +12,11 @@ incoming gradient handed back, a view, a saved array, the user's seed) is copied
 """
 import numpy as np
 
+from .. import _C
 from . import function as _function
 from .grad_mode import _state
+
+_AlignedBuffer = _C.AlignedBuffer
 
 
 def sum_to_shape(grad, shape):
@@ -126,7 +129,8 @@ def _add_grad(grads, owned, inp, ig, fresh):
         ig = ig.astype(dtype)
         fresh = True
     # A fresh array must own its memory: a view of a new array is fine to read but not to give away.
-    fresh = fresh and ig.base is None
+    # Arrays the kernels return hold their (cache-line aligned) memory through an AlignedBuffer base.
+    fresh = fresh and (ig.base is None or type(ig.base) is _AlignedBuffer)
     key = id(inp)
     acc = grads.get(key)
     if acc is None:
