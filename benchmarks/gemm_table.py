@@ -14,7 +14,8 @@ Shapes are M x K x N. The training shapes are those of a Linear layer y = x @ W 
 fwd is x @ W, dW is x^T @ g (a transposed view of x, no copy) and dX is g @ W^T (a transposed view of W).
 Timing: calls are repeated for ~25 ms per sample, libraries interleaved, best of several samples, so a
 neighbour's burst of load on a shared machine hurts all three alike and is mostly filtered out. Each sample
-starts after a pause (SETTLE_S) so that no library is timed while another one's threads still spin.
+starts after a pause (SETTLE_S) so that no library is timed while another one's threads still spin, and
+then WARM_S of untimed calls so that no library is timed while its own threads are still waking up.
 A burst that outlasts a case (seconds) still spoils it, so the whole sweep runs --passes times (default 2)
 and every cell keeps its best pass.
 """
@@ -54,6 +55,7 @@ def _import_axonal():
 # a millisecond. On a 2-core machine a library timed right after another would share its cores with those
 # spinning threads, so every sample starts after a pause that lets the previous library's pool go to sleep.
 SETTLE_S = 0.15
+WARM_S = 0.005
 
 
 def _best_per_call(fns, target_s=0.025, samples=7):
@@ -75,7 +77,13 @@ def _best_per_call(fns, target_s=0.025, samples=7):
         for i, f in enumerate(fns):
             n = reps[i]
             time.sleep(SETTLE_S)
-            f()  # wakes this library's pool, so the timed calls do not pay for it
+            # Calls for WARM_S before timing: after the pause the first ~3 ms of calls run 20-40% slower
+            # (measured on 128^3: pools waking, the idle vCPU coming back), which would weigh on a 25 ms
+            # sample depending on how fast each library recovers rather than on its speed.
+            t0 = time.perf_counter()
+            f()
+            while time.perf_counter() - t0 < WARM_S:
+                f()
             t0 = time.perf_counter()
             for _ in range(n):
                 f()
