@@ -10,15 +10,18 @@
 //            + 2 for the B row + 1 broadcast of A = 15. Per k it issues 12 FMAs against 8 loads
 //            (2 B vectors + 6 broadcasts), so the two FMA pipes, not the two load ports, are the limit.
 //            For double the same register budget gives 6 x 8.
-//   KC:      one B sliver (KC x NR) must stay in L1 while the A slivers stream past it:
-//            256 * 16 * 4 B = 16 KiB, half of L1, leaving room for the A sliver (6 KiB) and C.
-//            Measured: 192..384 are within noise of each other; larger KC means fewer passes over C.
-//   MC:      the packed A block (MC x KC) stays in L2 while every B sliver of the panel meets it:
-//            MC * 256 * 4 B. Measured at 1024^3 with MC in {72, 96, 144, 192, 240, 288}: flat from
-//            96 to 240; 144 (144 KiB) is used. The driver shrinks MC per thread so that every
-//            thread's rows split into equal blocks (load balance) — MC is an upper bound.
-//   NC:      the packed B panel (KC x NC) lives in L3 and is shared by all threads:
-//            256 * 4080 * 4 B ~ 4 MiB of the 16 MiB L3. 4080 = 255 * NR.
+//   KC:      the longest k-chunk. K is cut into equal chunks of at most KC (gemm_driver.h, k_step), so
+//            K = 288 (a 3x3 conv over 32 channels) runs as one chunk instead of 256 + a short tail. One
+//            B sliver (kc x NR) must stay in L1 while the A slivers stream past it: 384 * 16 * 4 B =
+//            24 KiB of the 32 KiB. Longer chunks mean fewer passes over C (each loads and stores it).
+//            Measured at 1024^3 (3 chunks of 344 against 4 of 256): +1.5% on 1 thread, +1.7% on 2;
+//            2048^3 +0.5-1%; 512^3 and below unchanged (same chunks).
+//   MC:      the packed A block (MC x kc) stays in L2 while every B sliver of the panel meets it:
+//            120 * 344 * 4 B = 161 KiB at 1024^3. Measured with kc = 344: MC 72..144 within 1%.
+//            The driver shrinks MC per thread so that every thread's rows split into equal blocks
+//            (load balance) — MC is an upper bound.
+//   NC:      the packed B panel (kc x NC) lives in L3 and is shared by all threads:
+//            384 * 4080 * 4 B ~ 6 MiB of the 16 MiB L3. 4080 = 255 * NR.
 //   SMALL:   below M*N*K = SMALL_WORK the driver skips packing A (and B unless it is transposed) and
 //            runs the micro-kernel on the operands in place; measured crossover on this machine.
 //   MIN_WORK_PER_THREAD: M*N*K a thread must get before a second thread is woken (wake-up + barrier
@@ -35,8 +38,8 @@
 namespace axonal {
 
 #ifndef AX_F32_MC  // overridable (-DAX_F32_MC=...) only to re-run the measurements above
-#define AX_F32_MC 144
-#define AX_F32_KC 256
+#define AX_F32_MC 120
+#define AX_F32_KC 384
 #endif
 struct BlockingAvx2F32 {
     static constexpr int MR = 6, NR = 16;
@@ -47,21 +50,21 @@ struct BlockingAvx2F32 {
 };
 struct BlockingAvx2F64 {
     static constexpr int MR = 6, NR = 8;
-    static constexpr int64_t MC = 96, KC = 256, NC = 2040;
+    static constexpr int64_t MC = 96, KC = 320, NC = 2040;
     static constexpr int64_t SMALL_WORK = 40 * 40 * 40;
     static constexpr int64_t MIN_WORK_PER_THREAD = 32 * 32 * 32;
     static constexpr int64_t A_IN_PLACE_BYTES = 400 * 1024;
 };
 struct BlockingGenericF32 {
     static constexpr int MR = 4, NR = 8;
-    static constexpr int64_t MC = 128, KC = 256, NC = 2048;
+    static constexpr int64_t MC = 128, KC = 320, NC = 2048;
     static constexpr int64_t SMALL_WORK = 32 * 32 * 32;
     static constexpr int64_t MIN_WORK_PER_THREAD = 32 * 32 * 32;
     static constexpr int64_t A_IN_PLACE_BYTES = 400 * 1024;
 };
 struct BlockingGenericF64 {
     static constexpr int MR = 4, NR = 4;
-    static constexpr int64_t MC = 128, KC = 256, NC = 2048;
+    static constexpr int64_t MC = 128, KC = 320, NC = 2048;
     static constexpr int64_t SMALL_WORK = 32 * 32 * 32;
     static constexpr int64_t MIN_WORK_PER_THREAD = 32 * 32 * 32;
     static constexpr int64_t A_IN_PLACE_BYTES = 400 * 1024;

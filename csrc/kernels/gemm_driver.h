@@ -151,14 +151,12 @@ struct GemmDriver {
         return nt;
     }
 
-    // The k-chunk length: K cut into equal chunks of at most 1.25 KC, rounded up to a multiple of 8.
-    // A plain KC stride leaves a short tail (K = 288 -> 256 + 32, the 3x3 conv over 32 channels) whose
-    // micro-kernel calls load and store the whole C tile for a few k-steps each; the 25% slack lets
-    // such K run as one chunk (a 320 x 16 float B sliver is 20 KiB, still inside L1 with an A sliver).
+    // The k-chunk length: K cut into equal chunks of at most KC, rounded up to a multiple of 8. A plain
+    // KC stride would leave a short tail whose micro-kernel calls load and store the whole C tile for a
+    // few k-steps each.
     static int64_t k_step(int64_t K) {
-        const int64_t kmax = KC + KC / 4;
-        const int64_t chunks = ceil_div(K, kmax);
-        return std::min<int64_t>(kmax, ceil_div(ceil_div(K, chunks), 8) * 8);
+        const int64_t chunks = ceil_div(K, KC);
+        return std::min<int64_t>(KC, ceil_div(ceil_div(K, chunks), 8) * 8);
     }
 
     static void run(bool ta, bool tb, int64_t M, int64_t N, int64_t K, T alpha, const T* A, int64_t lda,
