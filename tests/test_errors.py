@@ -212,19 +212,20 @@ def test_bad_call_raises_with_op_name(case_id, call, exc, op, parts):
     _check(call, exc, op, parts)
 
 
-# Known gap in csrc/bindings (not editable from this branch): arguments typed py::array / int / bool in the
-# binding signatures are rejected by pybind11's own overload resolution, whose TypeError ("matmul(): incompatible
-# function arguments ...") does not start with "[op]". The public API never passes such values.
+# Arguments of the wrong Python type never reach our checks: pybind11 rejects them while matching the
+# signature. csrc/bindings/def_op.h re-raises that TypeError with the "[op]" prefix.
 BINDING_SIGNATURE_CASES = [
-    ("_C.matmul-list", lambda: _C.matmul([[1.0]], [[2.0]]), TypeError, "matmul", []),
-    ("_C.gemm-list", lambda: _C.gemm([[1.0]], A(1, 1), A(1, 1)), TypeError, "gemm", []),
-    ("_C.set_num_threads-str", lambda: _C.set_num_threads("2"), TypeError, "set_num_threads", []),
+    ("_C.matmul-list", lambda: _C.matmul([[1.0]], [[2.0]]), TypeError, "matmul", ["matmul()", "[[1.0]]"]),
+    ("_C.gemm-list", lambda: _C.gemm([[1.0]], A(1, 1), A(1, 1)), TypeError, "gemm", ["gemm()"]),
+    ("_C.set_num_threads-str", lambda: _C.set_num_threads("2"), TypeError, "set_num_threads", ["'2'"]),
     ("_C.max_pool2d-reference-str", lambda: _C.max_pool2d_forward(A(1, 1, 2, 2), 2, 2, 0, reference="no"), TypeError,
-     "max_pool2d", []),
+     "max_pool2d", ["reference='no'"]),
+    ("_C.matmul-missing-arg", lambda: _C.matmul(A(2, 2)), TypeError, "matmul", ["(a: numpy.ndarray, b: numpy.ndarray)"]),
+    ("_C.get_num_threads-extra-arg", lambda: _C.get_num_threads(3), TypeError, "get_num_threads", []),
+    ("_C.relu-unknown-kwarg", lambda: _C.relu_forward(A(2, 2), inplace=True), TypeError, "relu", ["inplace=True"]),
 ]
 
 
-@pytest.mark.xfail(strict=True, reason="pybind11 signature errors carry no [op] prefix (csrc/bindings)")
 @pytest.mark.parametrize(
     "case_id, call, exc, op, parts", BINDING_SIGNATURE_CASES, ids=[c[0] for c in BINDING_SIGNATURE_CASES]
 )
@@ -232,10 +233,26 @@ def test_binding_signature_errors_name_the_op(case_id, call, exc, op, parts):
     _check(call, exc, op, parts)
 
 
-def test_binding_signature_errors_are_still_type_errors():
-    for case_id, call, exc, _, _ in BINDING_SIGNATURE_CASES:
-        with pytest.raises(exc):
-            call()
+def test_binding_own_errors_are_not_prefixed_twice():
+    with pytest.raises(ValueError) as info:
+        _C.matmul(A(2, 3), A(4, 2))
+    assert str(info.value).startswith("[matmul] inner dimensions differ")
+    with pytest.raises(TypeError) as info:
+        _C.matmul(A(2, 2).astype(np.int32), A(2, 2))
+    assert str(info.value).count("[matmul]") == 1
+
+
+def test_binding_arguments_still_convert():
+    # Calls that need pybind11's implicit conversions (an int for a float, a NumPy integer for an int)
+    # take the catch-all path and must behave as before.
+    a = np.arange(4, dtype=np.float32).reshape(2, 2)
+    c = np.ones((2, 2), dtype=np.float32)
+    _C.gemm(a, a, c, alpha=2, beta=np.float32(0.5))
+    np.testing.assert_allclose(c, 2 * (a @ a) + 0.5)
+    x = np.arange(16, dtype=np.float32).reshape(1, 1, 4, 4)
+    out, _ = _C.max_pool2d_forward(x, np.int64(2), np.int64(2), np.int64(0))
+    np.testing.assert_array_equal(out, [[[[5, 7], [13, 15]]]])
+    _C.set_num_threads(np.int64(_C.get_num_threads()))
 
 
 def test_enough_distinct_cases():

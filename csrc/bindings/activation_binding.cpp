@@ -10,6 +10,7 @@
 
 #include "bindings/aligned_array.h"
 #include "bindings/checks.h"
+#include "bindings/def_op.h"
 #include "kernels/activation.h"
 
 namespace axonal {
@@ -222,21 +223,24 @@ py::tuple softmax_cross_entropy_py(py::object logits_obj, py::object target_obj,
 }  // namespace
 
 void bind_activation(py::module_& m) {
-    m.def("relu_forward", &relu_forward_py, py::arg("x"), py::arg("out") = py::none(), py::arg("reference") = false,
-          "max(x, 0) elementwise (NaN passes) for a C-contiguous float array; into `out` when given (may be x "
-          "itself), else a new array. Returns the result.");
-    m.def("relu_backward", &relu_backward_py, py::arg("grad_out"), py::arg("out"), py::arg("grad_input") = py::none(),
-          py::arg("reference") = false,
-          "grad_out * (out > 0) for ReLU's result `out`; accumulates into grad_input when given, else returns a new "
-          "array.");
-    m.def("bias_relu_forward", &bias_relu_forward_py, py::arg("y"), py::arg("bias"), py::arg("reference") = false,
-          "y = max(y + bias, 0) in place, bias broadcast along the last dim of y. Returns y.");
-    m.def("softmax_cross_entropy", &softmax_cross_entropy_py, py::arg("logits"), py::arg("target"),
-          py::arg("weight") = py::none(), py::arg("ignore_index") = -100, py::arg("label_smoothing") = 0.0,
-          py::arg("need_grad") = true, py::arg("reference") = false,
-          "Cross-entropy of (M, C) logits against int64 class indices (M,), with optional class weight, "
-          "ignore_index and label smoothing. Returns (per-row loss (M,), loss sum, sum of the targets' weights, "
-          "gradient of the loss sum w.r.t. the logits (M, C) or None when need_grad is false).");
+    def_op(m, "relu_forward", "relu", &relu_forward_py,
+           py::arg("x"), py::arg("out") = py::none(), py::arg("reference") = false,
+           "max(x, 0) elementwise (NaN passes) for a C-contiguous float array; into `out` when given (may be x "
+           "itself), else a new array. Returns the result.");
+    def_op(m, "relu_backward", "relu_backward", &relu_backward_py,
+           py::arg("grad_out"), py::arg("out"), py::arg("grad_input") = py::none(),
+           py::arg("reference") = false,
+           "grad_out * (out > 0) for ReLU's result `out`; accumulates into grad_input when given, else returns a new "
+           "array.");
+    def_op(m, "bias_relu_forward", "bias_relu", &bias_relu_forward_py,
+           py::arg("y"), py::arg("bias"), py::arg("reference") = false,
+           "y = max(y + bias, 0) in place, bias broadcast along the last dim of y. Returns y.");
+    def_op(m, "softmax_cross_entropy", "cross_entropy", &softmax_cross_entropy_py, py::arg("logits"), py::arg("target"),
+           py::arg("weight") = py::none(), py::arg("ignore_index") = -100, py::arg("label_smoothing") = 0.0,
+           py::arg("need_grad") = true, py::arg("reference") = false,
+           "Cross-entropy of (M, C) logits against int64 class indices (M,), with optional class weight, "
+           "ignore_index and label smoothing. Returns (per-row loss (M,), loss sum, sum of the targets' weights, "
+           "gradient of the loss sum w.r.t. the logits (M, C) or None when need_grad is false).");
 }
 
 }  // namespace axonal

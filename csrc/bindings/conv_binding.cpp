@@ -13,6 +13,7 @@
 
 #include "bindings/aligned_array.h"
 #include "bindings/checks.h"
+#include "bindings/def_op.h"
 #include "kernels/conv2d.h"
 #include "kernels/parallel.h"
 
@@ -335,22 +336,25 @@ py::tuple conv2d_backward_weight_py(py::object go_obj, py::object x_obj, py::obj
 }  // namespace
 
 void bind_conv(py::module_& m) {
-    m.def("conv2d_forward", &conv2d_forward_py, py::arg("x"), py::arg("w"), py::arg("b"), py::arg("stride"),
-          py::arg("padding"), py::arg("dilation"), py::arg("reference") = false, py::arg("relu") = false,
-          "2-D convolution of x (N, C, H, W) with w (K, C, R, S) plus optional bias b (K,) or None; returns a new "
-          "(N, K, P, Q) array. stride, padding, dilation: (height, width). reference=True runs the naive kernel; "
-          "relu=True applies max(0, .) as the output is written (conv + bias + ReLU in one pass).");
-    m.def("conv2d_backward_input", &conv2d_backward_input_py, py::arg("grad_out"), py::arg("w"),
-          py::arg("input_shape"), py::arg("stride"), py::arg("padding"), py::arg("dilation"),
-          py::arg("reference") = false, py::arg("grad_input") = py::none(),
-          "Gradient of conv2d with respect to its input, shape input_shape (N, C, H, W), given grad_out "
-          "(N, K, P, Q) and the weight. Accumulates into grad_input when given (else into fresh zeros) and returns it.");
-    m.def("conv2d_backward_weight", &conv2d_backward_weight_py, py::arg("grad_out"), py::arg("x"),
-          py::arg("weight_shape"), py::arg("with_bias"), py::arg("stride"), py::arg("padding"), py::arg("dilation"),
-          py::arg("reference") = false, py::arg("grad_weight") = py::none(), py::arg("grad_bias") = py::none(),
-          "Gradients of conv2d with respect to weight (shape weight_shape (K, C, R, S)) and bias (K,), given "
-          "grad_out (N, K, P, Q) and the forward input x; returns (grad_weight, grad_bias or None). Accumulates into "
-          "grad_weight / grad_bias when given (else into fresh zeros).");
+    def_op(m, "conv2d_forward", "conv2d", &conv2d_forward_py,
+           py::arg("x"), py::arg("w"), py::arg("b"), py::arg("stride"),
+           py::arg("padding"), py::arg("dilation"), py::arg("reference") = false, py::arg("relu") = false,
+           "2-D convolution of x (N, C, H, W) with w (K, C, R, S) plus optional bias b (K,) or None; returns a new "
+           "(N, K, P, Q) array. stride, padding, dilation: (height, width). reference=True runs the naive kernel; "
+           "relu=True applies max(0, .) as the output is written (conv + bias + ReLU in one pass).");
+    def_op(m, "conv2d_backward_input", "conv2d_backward_input", &conv2d_backward_input_py,
+           py::arg("grad_out"), py::arg("w"),
+           py::arg("input_shape"), py::arg("stride"), py::arg("padding"), py::arg("dilation"),
+           py::arg("reference") = false, py::arg("grad_input") = py::none(),
+           "Gradient of conv2d with respect to its input, shape input_shape (N, C, H, W), given grad_out "
+           "(N, K, P, Q) and the weight. Accumulates into grad_input when given (else into fresh zeros) and returns it.");
+    def_op(m, "conv2d_backward_weight", "conv2d_backward_weight", &conv2d_backward_weight_py,
+           py::arg("grad_out"), py::arg("x"),
+           py::arg("weight_shape"), py::arg("with_bias"), py::arg("stride"), py::arg("padding"), py::arg("dilation"),
+           py::arg("reference") = false, py::arg("grad_weight") = py::none(), py::arg("grad_bias") = py::none(),
+           "Gradients of conv2d with respect to weight (shape weight_shape (K, C, R, S)) and bias (K,), given "
+           "grad_out (N, K, P, Q) and the forward input x; returns (grad_weight, grad_bias or None). Accumulates into "
+           "grad_weight / grad_bias when given (else into fresh zeros).");
 }
 
 }  // namespace axonal

@@ -6,6 +6,7 @@
 
 #include "bindings/aligned_array.h"
 #include "bindings/checks.h"
+#include "bindings/def_op.h"
 #include "kernels/gemm.h"
 
 namespace axonal {
@@ -133,10 +134,11 @@ py::array matmul_py(py::array a, py::array b) {
 }  // namespace
 
 void bind_gemm(py::module_& m) {
-    m.def("gemm", &gemm_py, py::arg("a"), py::arg("b"), py::arg("c"), py::arg("trans_a") = false,
-          py::arg("trans_b") = false, py::arg("alpha") = 1.0, py::arg("beta") = 0.0, py::arg("reference") = false,
-          "c <- alpha * op(a) @ op(b) + beta * c in place; reference=True runs the naive kernel.");
-    m.def("matmul", &matmul_py, py::arg("a"), py::arg("b"), "a @ b for 2-D or equally batched 3-D arrays.");
+    def_op(m, "gemm", "gemm", &gemm_py, py::arg("a"), py::arg("b"), py::arg("c"), py::arg("trans_a") = false,
+           py::arg("trans_b") = false, py::arg("alpha") = 1.0, py::arg("beta") = 0.0, py::arg("reference") = false,
+           "c <- alpha * op(a) @ op(b) + beta * c in place; reference=True runs the naive kernel.");
+    def_op(m, "matmul", "matmul", &matmul_py,
+           py::arg("a"), py::arg("b"), "a @ b for 2-D or equally batched 3-D arrays.");
 }
 
 }  // namespace axonal

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "bindings/checks.h"
+#include "bindings/def_op.h"
 #include "kernels/optim_update.h"
 
 namespace axonal {
@@ -124,19 +125,20 @@ void adam_update_py(py::object param, py::object grad, py::object exp_avg, py::o
 }  // namespace
 
 void bind_optim(py::module_& m) {
-    m.def("sgd_update", &sgd_update_py, py::arg("param"), py::arg("grad"), py::arg("momentum_buffer"), py::arg("lr"),
-          py::arg("momentum"), py::arg("dampening"), py::arg("weight_decay"), py::arg("nesterov"), py::arg("maximize"),
-          py::arg("init_buffer"), py::arg("reference") = false,
-          "One SGD step in place on param (and momentum_buffer, required iff momentum != 0; with init_buffer it is "
-          "overwritten with the first step's direction, torch's first-step rule). reference=True runs the naive "
-          "kernel.");
-    m.def("adam_update", &adam_update_py, py::arg("param"), py::arg("grad"), py::arg("exp_avg"),
-          py::arg("exp_avg_sq"), py::arg("max_exp_avg_sq"), py::arg("lr"), py::arg("beta1"), py::arg("beta2"),
-          py::arg("eps"), py::arg("weight_decay"), py::arg("decoupled"), py::arg("maximize"), py::arg("step_size"),
-          py::arg("bias_correction2_sqrt"), py::arg("reference") = false,
-          "One Adam (decoupled=False) or AdamW (decoupled=True) step in place on param and the state arrays; "
-          "max_exp_avg_sq is given for amsgrad, else None. step_size = lr / (1 - beta1**t), "
-          "bias_correction2_sqrt = sqrt(1 - beta2**t). reference=True runs the naive kernel.");
+    def_op(m, "sgd_update", "sgd_update", &sgd_update_py,
+           py::arg("param"), py::arg("grad"), py::arg("momentum_buffer"), py::arg("lr"),
+           py::arg("momentum"), py::arg("dampening"), py::arg("weight_decay"), py::arg("nesterov"), py::arg("maximize"),
+           py::arg("init_buffer"), py::arg("reference") = false,
+           "One SGD step in place on param (and momentum_buffer, required iff momentum != 0; with init_buffer it is "
+           "overwritten with the first step's direction, torch's first-step rule). reference=True runs the naive "
+           "kernel.");
+    def_op(m, "adam_update", "adam_update", &adam_update_py, py::arg("param"), py::arg("grad"), py::arg("exp_avg"),
+           py::arg("exp_avg_sq"), py::arg("max_exp_avg_sq"), py::arg("lr"), py::arg("beta1"), py::arg("beta2"),
+           py::arg("eps"), py::arg("weight_decay"), py::arg("decoupled"), py::arg("maximize"), py::arg("step_size"),
+           py::arg("bias_correction2_sqrt"), py::arg("reference") = false,
+           "One Adam (decoupled=False) or AdamW (decoupled=True) step in place on param and the state arrays; "
+           "max_exp_avg_sq is given for amsgrad, else None. step_size = lr / (1 - beta1**t), "
+           "bias_correction2_sqrt = sqrt(1 - beta2**t). reference=True runs the naive kernel.");
 }
 
 }  // namespace axonal

@@ -13,6 +13,7 @@
 
 #include "bindings/aligned_array.h"
 #include "bindings/checks.h"
+#include "bindings/def_op.h"
 #include "kernels/pool2d.h"
 
 namespace axonal {
@@ -331,22 +332,26 @@ py::array avg_pool2d_backward_py(py::object grad_obj, py::object input_shape, py
 }  // namespace
 
 void bind_pool(py::module_& m) {
-    m.def("max_pool2d_forward", &max_pool2d_forward_py, py::arg("x"), py::arg("kernel_size"), py::arg("stride"),
-          py::arg("padding"), py::arg("reference") = false,
-          "Max pooling of an NCHW float array -> (out, argmax int32 flat h*W+w per plane). kernel_size, stride, "
-          "padding: (h, w) ints; padding <= kernel_size // 2. reference=True runs the naive kernel.");
-    m.def("max_pool2d_backward", &max_pool2d_backward_py, py::arg("grad_out"), py::arg("argmax"),
-          py::arg("input_shape"), py::arg("reference") = false, py::arg("grad_input") = py::none(),
-          "Gradient of max pooling w.r.t. its input, shape input_shape (N, C, H, W), from grad_out and the argmax "
-          "returned by max_pool2d_forward. With grad_input given, accumulates into it and returns it.");
-    m.def("avg_pool2d_forward", &avg_pool2d_forward_py, py::arg("x"), py::arg("kernel_size"), py::arg("stride"),
-          py::arg("padding"), py::arg("count_include_pad") = true, py::arg("reference") = false,
-          "Average pooling of an NCHW float array (torch semantics, ceil_mode=False).");
-    m.def("avg_pool2d_backward", &avg_pool2d_backward_py, py::arg("grad_out"), py::arg("input_shape"),
-          py::arg("kernel_size"), py::arg("stride"), py::arg("padding"), py::arg("count_include_pad") = true,
-          py::arg("reference") = false, py::arg("grad_input") = py::none(),
-          "Gradient of average pooling w.r.t. its input, shape input_shape. With grad_input given, accumulates into "
-          "it and returns it.");
+    def_op(m, "max_pool2d_forward", "max_pool2d", &max_pool2d_forward_py,
+           py::arg("x"), py::arg("kernel_size"), py::arg("stride"),
+           py::arg("padding"), py::arg("reference") = false,
+           "Max pooling of an NCHW float array -> (out, argmax int32 flat h*W+w per plane). kernel_size, stride, "
+           "padding: (h, w) ints; padding <= kernel_size // 2. reference=True runs the naive kernel.");
+    def_op(m, "max_pool2d_backward", "max_pool2d_backward", &max_pool2d_backward_py,
+           py::arg("grad_out"), py::arg("argmax"),
+           py::arg("input_shape"), py::arg("reference") = false, py::arg("grad_input") = py::none(),
+           "Gradient of max pooling w.r.t. its input, shape input_shape (N, C, H, W), from grad_out and the argmax "
+           "returned by max_pool2d_forward. With grad_input given, accumulates into it and returns it.");
+    def_op(m, "avg_pool2d_forward", "avg_pool2d", &avg_pool2d_forward_py,
+           py::arg("x"), py::arg("kernel_size"), py::arg("stride"),
+           py::arg("padding"), py::arg("count_include_pad") = true, py::arg("reference") = false,
+           "Average pooling of an NCHW float array (torch semantics, ceil_mode=False).");
+    def_op(m, "avg_pool2d_backward", "avg_pool2d_backward", &avg_pool2d_backward_py,
+           py::arg("grad_out"), py::arg("input_shape"),
+           py::arg("kernel_size"), py::arg("stride"), py::arg("padding"), py::arg("count_include_pad") = true,
+           py::arg("reference") = false, py::arg("grad_input") = py::none(),
+           "Gradient of average pooling w.r.t. its input, shape input_shape. With grad_input given, accumulates into "
+           "it and returns it.");
 }
 
 }  // namespace axonal
