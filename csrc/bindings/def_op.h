@@ -36,7 +36,7 @@ void def_op(py::module_& m, const char* name, const std::string& op, Func&& f, c
             } catch (py::error_already_set& e) {
                 if (!e.matches(PyExc_TypeError)) throw;
                 std::string message = py::str(e.value());
-                if (message.rfind("[" + op + "]", 0) == 0) throw;  // one of our own checks: already prefixed
+                if (message.rfind("[", 0) == 0) throw;  // from one of our own checks: already "[op] ..."
                 throw py::type_error("[" + op + "] " + message);
             }
         },
