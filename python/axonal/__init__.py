@@ -1,6 +1,11 @@
 """axonal: train neural networks fast on a CPU, with an API shaped like PyTorch's."""
-from . import _C, autograd, data, dtypes, models, nn, optim, train
+from . import _C, backend, dtypes
+from .tensor import Tensor, is_tensor
+from . import autograd, ops
+from . import tensor_methods  # noqa: F401 - binds Tensor's op methods (after the ops, before anything uses them)
+from . import cuda, data, models, nn, optim, train
 from .autograd import enable_grad, no_grad, set_grad_enabled, is_grad_enabled
+from .backend import device
 from .creation import (
     arange, as_tensor, empty, from_numpy, full, linspace, ones, ones_like, rand, randint, randn, randperm, tensor,
     zeros, zeros_like,
@@ -13,7 +18,6 @@ from .ops.linalg import matmul
 from .ops.reduce import argmax, argmin, max, mean, min, sum  # noqa: A004
 from .ops.shape import cat, flatten, permute, reshape, squeeze, stack, transpose, unsqueeze
 from .random import manual_seed
-from .tensor import Tensor, is_tensor
 from .threads import get_num_threads, set_num_threads
 
 float = float32  # noqa: A001 - torch's spelling of the default float dtype

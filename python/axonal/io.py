@@ -12,6 +12,7 @@ import tempfile
 
 import numpy as np
 
+from . import backend
 from .tensor import Tensor
 
 _TREE_KEY = "axonal.tree"
@@ -30,7 +31,7 @@ def _safetensors_numpy():
 def _flatten(obj, arrays, path):
     """Returns a JSON-able tree; arrays are moved into ``arrays`` and referenced by key."""
     if isinstance(obj, (Tensor, np.ndarray)):
-        array = obj.data if isinstance(obj, Tensor) else obj
+        array = obj._host() if isinstance(obj, Tensor) else obj  # device tensors are written from host copies
         key = f"{len(arrays)}:{path}"
         arrays[key] = np.ascontiguousarray(array)
         # The shape rides along: safetensors stores 0-d arrays as shape (1,).
@@ -51,19 +52,19 @@ def _flatten(obj, arrays, path):
     raise TypeError(f"[save] cannot save an object of type {type(obj).__name__} at {path or 'top level'}")
 
 
-def _unflatten(node, arrays):
+def _unflatten(node, arrays, bk):
     if isinstance(node, dict):
         if "__tensor__" in node:
-            return Tensor(arrays[node["__tensor__"]].reshape(node["shape"]))
+            return Tensor._make(bk.from_host(arrays[node["__tensor__"]].reshape(node["shape"])))
         if "__array__" in node:
             return arrays[node["__array__"]].reshape(node["shape"])
         if "__tuple__" in node:
-            return tuple(_unflatten(v, arrays) for v in node["__tuple__"])
+            return tuple(_unflatten(v, arrays, bk) for v in node["__tuple__"])
         if "__dict__" in node:
-            return {k: _unflatten(v, arrays) for k, v in node["__dict__"]}
+            return {k: _unflatten(v, arrays, bk) for k, v in node["__dict__"]}
         raise ValueError(f"[load] unknown node in checkpoint structure: {sorted(node)}")
     if isinstance(node, list):
-        return [_unflatten(v, arrays) for v in node]
+        return [_unflatten(v, arrays, bk) for v in node]
     return node
 
 
@@ -91,8 +92,11 @@ def save(obj, path, metadata=None):
         raise
 
 
-def load(path, return_metadata=False):
-    """Reads a checkpoint written by ``save`` (or any safetensors file: then a flat name -> Tensor dict)."""
+def load(path, map_location=None, return_metadata=False):
+    """Reads a checkpoint written by ``save`` (or any safetensors file: then a flat name -> Tensor dict).
+    Tensors come back on ``map_location`` (a device or its name; the CPU by default); NumPy arrays that were
+    saved as arrays stay NumPy arrays."""
+    bk = backend.get(map_location)
     path = os.fspath(path)
     if not os.path.isfile(path):
         raise FileNotFoundError(f"[load] no such checkpoint file: {path}")
@@ -106,10 +110,10 @@ def load(path, return_metadata=False):
         raise ValueError(f"[load] {path} is not a valid safetensors checkpoint: {e}") from None
     if _TREE_KEY in meta:
         try:
-            obj = _unflatten(json.loads(meta.pop(_TREE_KEY)), arrays)
+            obj = _unflatten(json.loads(meta.pop(_TREE_KEY)), arrays, bk)
         except (ValueError, KeyError, TypeError) as e:
             raise ValueError(f"[load] {path} has a corrupt axonal structure: {e}") from None
         meta.pop(_FORMAT_KEY, None)
     else:
-        obj = {k: Tensor(v) for k, v in arrays.items()}
+        obj = {k: Tensor._make(bk.from_host(v)) for k, v in arrays.items()}
     return (obj, meta) if return_metadata else obj

@@ -1,11 +1,19 @@
-"""Tensor: a NumPy array plus what autograd needs (requires_grad, grad, the ctx that made it)."""
+"""Tensor: a device array (NumPy on the CPU, CuPy on a GPU) plus what autograd needs.
+
+This module is the lowest layer above the backends: it knows storage, devices and autograd state, and imports
+no op. The arithmetic, the op methods (``t.sum()``, ``t @ u``, ``t.to()``) and ``backward()`` are bound onto
+the class in one table, axonal/tensor_methods.py, which the package imports right after the ops.
+
+``Tensor._make(array)`` is the one way a Tensor is built; ``Tensor(data)`` and the creation functions
+convert user data and then go through it.
+"""
 import numbers
 
 import numpy as np
 
-from . import dtypes
-from .autograd import engine
-from .autograd.grad_mode import is_grad_enabled
+from . import backend, dtypes
+from .grad_mode import is_grad_enabled
+from .random import generator
 
 
 class Tensor:
@@ -15,24 +23,17 @@ class Tensor:
     def __init__(self, data, requires_grad=False, dtype=None):
         if isinstance(data, Tensor):
             data = data.data
-        array = np.asarray(data) if dtype is None else np.asarray(data, dtype=dtype)
-        self.data = array
-        self.grad = None
-        self._ctx = None
-        self._retains_grad = False
-        self.requires_grad = False
+        if type(data) not in backend._by_type or (dtype is not None and data.dtype != np.dtype(dtype)):
+            data = np.asarray(data) if dtype is None else np.asarray(data, dtype=dtype)
+        _init(self, data)
         if requires_grad:
             self.requires_grad_(True)
 
     @classmethod
-    def _wrap(cls, array):
-        """Wraps an op's result without copying (NumPy scalars become 0-d arrays)."""
+    def _make(cls, array):
+        """A tensor around ``array`` (no copy): an array of a device, or a NumPy scalar (made 0-d)."""
         t = cls.__new__(cls)
-        t.data = array if isinstance(array, np.ndarray) else np.asarray(array)
-        t.grad = None
-        t._ctx = None
-        t._retains_grad = False
-        t.requires_grad = False
+        _init(t, array if type(array) in backend._by_type else np.asarray(array))
         return t
 
     # ---- properties -------------------------------------------------------------------------
@@ -54,7 +55,11 @@ class Tensor:
 
     @property
     def device(self):
-        return "cpu"
+        return backend.of(self.data).device
+
+    @property
+    def is_cuda(self):
+        return self.device.type == "cuda"
 
     def size(self, dim=None):
         return self.data.shape if dim is None else self.data.shape[dim]
@@ -65,6 +70,9 @@ class Tensor:
     def numel(self):
         return int(self.data.size)
 
+    def element_size(self):
+        return self.data.itemsize
+
     def __len__(self):
         if self.data.ndim == 0:
             raise TypeError("[len] len() of a 0-d tensor")
@@ -72,11 +80,20 @@ class Tensor:
 
     # ---- interop ----------------------------------------------------------------------------
     def numpy(self):
-        """The underlying array (shared memory, like torch's .numpy())."""
+        """The underlying array (shared memory, like torch's .numpy()); CPU tensors only."""
+        if type(self.data) is not np.ndarray:
+            raise TypeError(
+                f"[numpy] can't convert a {self.device} tensor to numpy (shape {self.shape}); "
+                "use Tensor.cpu() to copy it to host memory first")
         return self.data
 
     def __array__(self, dtype=None, copy=None):
-        return self.data if dtype is None else self.data.astype(dtype, copy=False)
+        array = self.numpy()
+        return array if dtype is None else array.astype(dtype, copy=False)
+
+    def _host(self):
+        """The values as a NumPy array: the array itself on the CPU, a copy from a device."""
+        return backend.of(self.data).to_host(self.data)
 
     def item(self):
         if self.data.size != 1:
@@ -84,7 +101,7 @@ class Tensor:
         return self.data.reshape(()).item()
 
     def tolist(self):
-        return self.data.tolist()
+        return self._host().tolist()
 
     def float(self):
         return self.to(dtypes.float32)
@@ -95,21 +112,15 @@ class Tensor:
     def long(self):
         return self.to(dtypes.int64)
 
-    def to(self, dtype=None, *args, **kwargs):
-        if dtype is None or isinstance(dtype, str):  # .to("cpu") / .to(device="cpu")
-            return self
-        from .ops import elementwise
-
-        return elementwise.cast(self, np.dtype(dtype))
-
-    type = to
-
     def cpu(self):
-        return self
+        return self.to(backend.CPU)
+
+    def cuda(self, device=None):
+        return self.to("cuda" if device is None else (device if isinstance(device, (str, backend.device)) else f"cuda:{device}"))
 
     # ---- autograd ---------------------------------------------------------------------------
     def requires_grad_(self, requires_grad=True):
-        if requires_grad and not np.issubdtype(self.data.dtype, np.floating):
+        if requires_grad and self.data.dtype.kind != "f":
             raise TypeError(f"[requires_grad_] only floating point tensors can require gradients, got {self.dtype}")
         self.requires_grad = bool(requires_grad)
         return self
@@ -118,21 +129,13 @@ class Tensor:
         self._retains_grad = True
         return self
 
-    def backward(self, gradient=None, retain_graph=False):
-        engine.backward(self, gradient, retain_graph=retain_graph)
-
     def detach(self):
-        return Tensor._wrap(self.data)
+        return Tensor._make(self.data)
 
     def detach_(self):
         self._ctx = None
         self.requires_grad = False
         return self
-
-    def clone(self):
-        from .ops import elementwise
-
-        return elementwise.clone(self)
 
     # ---- in-place updates (no graph: for init, optimizers, manual edits) --------------------
     def _check_inplace(self, op):
@@ -142,6 +145,17 @@ class Tensor:
                 "wrap the update in `with axonal.no_grad():`"
             )
 
+    def _same_device_array(self, value, op):
+        """``value`` (a Tensor, an array or a number) as something this tensor's array can be assigned from."""
+        bk = backend.of(self.data)
+        if isinstance(value, Tensor):
+            if type(value.data) is not bk.array_type:
+                raise RuntimeError(f"[{op}] expected all tensors on one device, got {self.device} and {value.device}")
+            return value.data
+        if isinstance(value, numbers.Number) or bk is backend.cpu:
+            return value
+        return bk.from_host(np.asarray(value))
+
     def zero_(self):
         self._check_inplace("zero_")
         self.data[...] = 0
@@ -149,44 +163,48 @@ class Tensor:
 
     def fill_(self, value):
         self._check_inplace("fill_")
-        self.data[...] = value
+        self.data[...] = self._same_device_array(value, "fill_")
         return self
 
     def copy_(self, src):
+        """Copies ``src`` (broadcast to this shape, from any device) into this tensor."""
         self._check_inplace("copy_")
-        src = src.data if isinstance(src, Tensor) else np.asarray(src)
+        bk = backend.of(self.data)
+        if isinstance(src, Tensor):
+            src = backend.transfer(src.data, bk)
+        elif bk is not backend.cpu:
+            src = bk.from_host(np.asarray(src))
         try:
-            np.copyto(self.data, np.broadcast_to(src, self.shape), casting="same_kind")
+            src = bk.xp.broadcast_to(src, self.shape)
         except ValueError:
             raise ValueError(f"[copy_] cannot copy a source of shape {np.shape(src)} into shape {self.shape}") from None
+        bk.xp.copyto(self.data, src, casting="same_kind")
         return self
 
     def uniform_(self, low=0.0, high=1.0):
-        from .random import generator
-
         self._check_inplace("uniform_")
-        self.data[...] = generator().uniform(low, high, self.shape)
+        self.data[...] = self._same_device_array(generator().uniform(low, high, self.shape), "uniform_")
         return self
 
     def normal_(self, mean=0.0, std=1.0):
-        from .random import generator
-
         self._check_inplace("normal_")
-        self.data[...] = generator().normal(mean, std, self.shape)
+        self.data[...] = self._same_device_array(generator().normal(mean, std, self.shape), "normal_")
         return self
 
     def __setitem__(self, index, value):
         self._check_inplace("setitem")
         if self._ctx is not None:
             raise RuntimeError(f"[setitem] in-place assignment into a tensor produced by an op (shape {self.shape}) is not supported")
-        self.data[_index_key(index)] = value.data if isinstance(value, Tensor) else value
+        self.data[index_key(index)] = self._same_device_array(value, "setitem")
 
     # ---- display ----------------------------------------------------------------------------
     def __repr__(self):
-        body = np.array2string(self.data, separator=", ", prefix="tensor(")
+        body = np.array2string(self._host(), separator=", ", prefix="tensor(")
         extra = []
         if self.data.dtype not in (dtypes.get_default_dtype(), dtypes.int64, dtypes.bool_):
             extra.append(f"dtype={self.data.dtype}")
+        if type(self.data) is not np.ndarray:
+            extra.append(f"device='{self.device}'")
         if self._ctx is not None:
             extra.append("grad_fn=<{}>".format(getattr(self._ctx, "name", "Function")))
         elif self.requires_grad:
@@ -196,7 +214,7 @@ class Tensor:
     def __bool__(self):
         if self.data.size != 1:
             raise RuntimeError(f"[bool] the truth value of a tensor with shape {self.shape} is ambiguous")
-        return bool(self.data)
+        return bool(self.item())
 
     def __float__(self):
         return float(self.item())
@@ -205,7 +223,7 @@ class Tensor:
         return int(self.item())
 
     def __index__(self):
-        if not np.issubdtype(self.dtype, np.integer) or self.data.size != 1:
+        if self.data.dtype.kind not in "iu" or self.data.size != 1:
             raise TypeError(f"[index] only integer tensors of a single element can be used as an index, got {self.dtype} {self.shape}")
         return int(self.item())
 
@@ -216,111 +234,21 @@ class Tensor:
         for i in range(len(self)):
             yield self[i]
 
-    # ---- arithmetic and ops: thin forwards into axonal.ops ----------------------------------
-    def __add__(self, other): return _ew.add(self, other)
-    def __radd__(self, other): return _ew.add(other, self)
-    def __sub__(self, other): return _ew.sub(self, other)
-    def __rsub__(self, other): return _ew.sub(other, self)
-    def __mul__(self, other): return _ew.mul(self, other)
-    def __rmul__(self, other): return _ew.mul(other, self)
-    def __truediv__(self, other): return _ew.div(self, other)
-    def __rtruediv__(self, other): return _ew.div(other, self)
-    def __pow__(self, other): return _ew.pow(self, other)
-    def __rpow__(self, other): return _ew.pow(other, self)
-    def __neg__(self): return _ew.neg(self)
-    def __pos__(self): return self
-    def __abs__(self): return _ew.abs(self)
-    def __matmul__(self, other): return _la.matmul(self, other)
-    def __rmatmul__(self, other): return _la.matmul(other, self)
-    def __getitem__(self, index): return _sh.index(self, index)
 
-    # Comparisons give boolean tensors with no graph (as in torch).
-    def __eq__(self, other): return Tensor._wrap(self.data == _raw(other))
-    def __ne__(self, other): return Tensor._wrap(self.data != _raw(other))
-    def __lt__(self, other): return Tensor._wrap(self.data < _raw(other))
-    def __le__(self, other): return Tensor._wrap(self.data <= _raw(other))
-    def __gt__(self, other): return Tensor._wrap(self.data > _raw(other))
-    def __ge__(self, other): return Tensor._wrap(self.data >= _raw(other))
-    def __invert__(self): return Tensor._wrap(~self.data)
-    def __and__(self, other): return Tensor._wrap(self.data & _raw(other))
-    def __or__(self, other): return Tensor._wrap(self.data | _raw(other))
-
-    def add(self, other): return _ew.add(self, other)
-    def sub(self, other): return _ew.sub(self, other)
-    def mul(self, other): return _ew.mul(self, other)
-    def div(self, other): return _ew.div(self, other)
-    def pow(self, exponent): return _ew.pow(self, exponent)
-    def neg(self): return _ew.neg(self)
-    def exp(self): return _ew.exp(self)
-    def log(self): return _ew.log(self)
-    def sqrt(self): return _ew.sqrt(self)
-    def abs(self): return _ew.abs(self)
-    def clamp(self, min=None, max=None): return _ew.clamp(self, min, max)
-    clip = clamp
-    def matmul(self, other): return _la.matmul(self, other)
-    def sum(self, dim=None, keepdim=False): return _rd.sum(self, dim, keepdim)
-    def mean(self, dim=None, keepdim=False): return _rd.mean(self, dim, keepdim)
-    def var(self, dim=None, keepdim=False, unbiased=True): return _rd.var(self, dim, keepdim, unbiased)
-    def std(self, dim=None, keepdim=False, unbiased=True): return _rd.var(self, dim, keepdim, unbiased).sqrt()
-    def max(self, dim=None, keepdim=False): return _rd.max(self, dim, keepdim)
-    def min(self, dim=None, keepdim=False): return _rd.min(self, dim, keepdim)
-    def argmax(self, dim=None, keepdim=False): return _rd.argmax(self, dim, keepdim)
-    def argmin(self, dim=None, keepdim=False): return _rd.argmin(self, dim, keepdim)
-    def reshape(self, *shape): return _sh.reshape(self, _shape_args(shape))
-    def view(self, *shape): return _sh.reshape(self, _shape_args(shape))
-    def view_as(self, other): return _sh.reshape(self, other.shape)
-    def flatten(self, start_dim=0, end_dim=-1): return _sh.flatten(self, start_dim, end_dim)
-    def transpose(self, dim0, dim1): return _sh.transpose(self, dim0, dim1)
-    def permute(self, *dims): return _sh.permute(self, _shape_args(dims))
-    def squeeze(self, dim=None): return _sh.squeeze(self, dim)
-    def unsqueeze(self, dim): return _sh.unsqueeze(self, dim)
-    def expand(self, *shape): return _sh.expand(self, _shape_args(shape))
-    def contiguous(self): return self
-
-    @property
-    def T(self):
-        return _sh.permute(self, tuple(range(self.ndim - 1, -1, -1)))
-
-    def relu(self): return _act.relu(self)
-    def sigmoid(self): return _act.sigmoid(self)
-    def tanh(self): return _act.tanh(self)
-    def softmax(self, dim): return _act.softmax(self, dim)
-    def log_softmax(self, dim): return _act.log_softmax(self, dim)
+def _init(t, array):
+    t.data = array
+    t.grad = None
+    t._ctx = None
+    t._retains_grad = False
+    t.requires_grad = False
 
 
-def _raw(x):
-    return x.data if isinstance(x, Tensor) else x
-
-
-def _index_key(index):
-    """Tensor indices become their arrays, so NumPy does all the indexing."""
+def index_key(index):
+    """Tensor indices become their arrays, so the array library does all the indexing."""
     if isinstance(index, tuple):
-        return tuple(_raw(i) for i in index)
-    return _raw(index)
-
-
-def _shape_args(args):
-    """Accepts both f(2, 3) and f((2, 3)), as torch does."""
-    if len(args) == 1 and isinstance(args[0], (tuple, list)):
-        return tuple(args[0])
-    return tuple(map(int, args))
+        return tuple(i.data if isinstance(i, Tensor) else i for i in index)
+    return index.data if isinstance(index, Tensor) else index
 
 
 def is_tensor(x):
     return isinstance(x, Tensor)
-
-
-def is_scalar(x):
-    return isinstance(x, numbers.Number)
-
-
-from .autograd import function as _function  # noqa: E402
-
-_function._Tensor = Tensor
-
-# Imported last: the op modules import Tensor from here.
-from .ops import activation as _act  # noqa: E402
-from .ops import elementwise as _ew  # noqa: E402
-from .ops import linalg as _la  # noqa: E402
-from .ops import reduce as _rd  # noqa: E402
-from .ops import shape as _sh  # noqa: E402

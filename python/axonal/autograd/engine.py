@@ -10,13 +10,11 @@ Function that declares ``fresh_grads`` (its backward returns only newly allocate
 takes further contributions in place and becomes a leaf's ``.grad`` without a copy; anything else (the
 incoming gradient handed back, a view, a saved array, the user's seed) is copied or added out of place.
 """
-import numpy as np
+from .. import backend as _backend
+from ..tensor import Tensor
+from ..grad_mode import _state
 
-from .. import _C
-from . import function as _function
-from .grad_mode import _state
-
-_AlignedBuffer = _C.AlignedBuffer
+_backend_of_type = _backend._by_type
 
 
 def sum_to_shape(grad, shape):
@@ -58,7 +56,6 @@ def _count_uses(root):
 
 
 def backward(root, grad=None, retain_graph=False):
-    Tensor = _function._Tensor
     if not root.requires_grad:
         raise RuntimeError(f"[backward] tensor of shape {root.shape} does not require grad and has no graph")
     if grad is None:
@@ -66,11 +63,9 @@ def backward(root, grad=None, retain_graph=False):
             raise RuntimeError(
                 f"[backward] grad can be implicitly created only for a single-element tensor, got shape {root.shape}"
             )
-        grad = np.ones_like(root.data)
+        grad = _backend.of(root.data).xp.ones_like(root.data)
     else:
-        # Cast to the root's dtype: a float64 seed on a float32 graph would otherwise reach the float32-only
-        # kernels of conv/pool backward with mismatched dtypes.
-        grad = np.asarray(grad.data if isinstance(grad, Tensor) else grad, dtype=root.dtype)
+        grad = _seed(root, grad)
         if grad.shape != root.shape:
             raise ValueError(f"[backward] grad has shape {grad.shape} but the tensor has shape {root.shape}")
 
@@ -116,10 +111,26 @@ def backward(root, grad=None, retain_graph=False):
         _state.enabled = prev_mode
 
 
+def _seed(root, grad):
+    """The user's gradient for ``root`` as an array of root's device and dtype (a float64 seed on a float32
+    graph would otherwise reach the float32-only kernels of conv/pool backward with mismatched dtypes)."""
+    bk = _backend.of(root.data)
+    if isinstance(grad, Tensor):
+        if type(grad.data) is not bk.array_type:
+            raise RuntimeError(f"[backward] the gradient is on {grad.device} but the tensor is on {root.device}")
+        grad = grad.data
+    elif type(grad) is not bk.array_type:
+        grad = bk.from_host(_backend.cpu.xp.asarray(grad))
+    return grad if grad.dtype == root.dtype else grad.astype(root.dtype)
+
+
 def _add_grad(grads, owned, inp, ig, fresh):
     """Sums one contribution ``ig`` into ``grads`` for input ``inp`` (un-broadcast and cast to its dtype)."""
-    if type(ig) is not np.ndarray:
-        ig = np.asarray(ig)
+    kind = type(inp.data)
+    if type(ig) is not kind:
+        if type(ig) in _backend_of_type:
+            raise RuntimeError(f"[backward] a gradient on {_backend.of(ig).device} for a tensor on {inp.device}")
+        ig = _backend_of_type[kind].xp.asarray(ig)  # a scalar from a reduction
         fresh = False
     shape, dtype = inp.data.shape, inp.data.dtype
     if ig.shape != shape:
@@ -129,8 +140,7 @@ def _add_grad(grads, owned, inp, ig, fresh):
         ig = ig.astype(dtype)
         fresh = True
     # A fresh array must own its memory: a view of a new array is fine to read but not to give away.
-    # Arrays the kernels return hold their (cache-line aligned) memory through an AlignedBuffer base.
-    fresh = fresh and (ig.base is None or type(ig.base) is _AlignedBuffer)
+    fresh = fresh and _backend_of_type[kind].owns(ig)
     key = id(inp)
     acc = grads.get(key)
     if acc is None:
@@ -140,7 +150,7 @@ def _add_grad(grads, owned, inp, ig, fresh):
         else:
             owned.discard(key)
     elif key in owned:
-        np.add(acc, ig, out=acc)
+        acc += ig
     else:
         grads[key] = acc + ig
         owned.add(key)
@@ -164,7 +174,7 @@ def _accumulate_into_leaf(tensor, g, owned=False):
     if tensor.grad is None:
         if not (owned and g.dtype == tensor.data.dtype and g.shape == tensor.data.shape):
             # Own the memory: g may be a view of another tensor's data or a broadcast.
-            g = np.array(g, dtype=tensor.data.dtype, copy=True)
-        tensor.grad = _function._Tensor._wrap(g)
+            g = g.astype(tensor.data.dtype, copy=True)
+        tensor.grad = Tensor._make(g)
     else:
         tensor.grad.data += g

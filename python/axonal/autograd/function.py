@@ -1,23 +1,26 @@
 """Function: the unit of differentiation.
 
-A subclass defines ``forward(ctx, *args)`` on NumPy arrays (Tensor arguments arrive unwrapped as their
+A subclass defines ``forward(ctx, *args)`` on device arrays (Tensor arguments arrive unwrapped as their
 ``.data``) and ``backward(ctx, grad)`` returning one gradient per forward argument (None where there is
-none). ``Function.apply`` wraps the result in a Tensor and, when any input needs a gradient, links it into
-the graph through the ctx. Gradients may come back with broadcast shape: the engine sums them to the input's
-shape, so ops need not undo broadcasting themselves.
+none). Both reach the hardware through ``ctx.backend`` (the backend of the tensors' device) and its array
+module ``ctx.xp``; operators and array methods (``a + b``, ``a.sum(axis)``) work on every device as they are.
+
+``Function.apply`` checks that every Tensor argument lives on one device, wraps the result in a Tensor and,
+when any input needs a gradient, links it into the graph through the ctx. Gradients may come back with
+broadcast shape: the engine sums them to the input's shape, so ops need not undo broadcasting themselves.
 """
-import numpy as np
+from .. import backend as _backend
+from ..tensor import Tensor
+from ..grad_mode import _state
 
-from .grad_mode import _state
-
-# Set by tensor.py once Tensor exists (tensor.py imports this module, so it cannot be imported here).
-_Tensor = None
+_backend_of_type = _backend._by_type
+_cpu = _backend.cpu
 
 
 class Context:
     """Per-call scratch space: forward stores what backward needs (arrays or plain attributes)."""
 
-    __slots__ = ("saved", "needs_input_grad", "inputs", "backward_fn", "fn", "__dict__")
+    __slots__ = ("saved", "needs_input_grad", "inputs", "backward_fn", "fn", "backend", "__dict__")
 
     def save_for_backward(self, *arrays):
         self.saved = arrays
@@ -25,6 +28,10 @@ class Context:
     @property
     def saved_tensors(self):
         return self.saved
+
+    @property
+    def xp(self):
+        return self.backend.xp
 
     @property
     def name(self):
@@ -48,22 +55,41 @@ class Function:
 
     @classmethod
     def apply(cls, *args):
-        T = _Tensor
         ctx = Context()
-        needs = tuple([isinstance(a, T) and a.requires_grad for a in args])
-        ctx.needs_input_grad = needs
-        out = cls.forward(ctx, *[a.data if isinstance(a, T) else a for a in args])
-        result = T.__new__(T)
-        result.data = out if isinstance(out, np.ndarray) else np.asarray(out)  # NumPy scalars become 0-d arrays
-        result.grad = None
-        result._retains_grad = False
+        arrays, needs = [], []
+        kind = None
+        for a in args:
+            if isinstance(a, Tensor):
+                data = a.data
+                if kind is not type(data):
+                    if kind is not None:
+                        _device_mismatch(cls, args)
+                    kind = type(data)
+                arrays.append(data)
+                needs.append(a.requires_grad)
+            else:
+                arrays.append(a)
+                needs.append(False)
+        ctx.needs_input_grad = needs = tuple(needs)
+        ctx.backend = bk = _cpu if kind is None else _backend_of_type[kind]
+        out = cls.forward(ctx, *arrays)
+        result = Tensor._make(out if type(out) is bk.array_type else bk.xp.asarray(out))
         if True in needs and _state.enabled:
             ctx.inputs = args
             ctx.backward_fn = cls.backward
             ctx.fn = cls
             result.requires_grad = True
             result._ctx = ctx
-        else:
-            result.requires_grad = False
-            result._ctx = None
         return result
+
+
+def _device_mismatch(fn, args):
+    devices = []
+    for a in args:
+        if isinstance(a, Tensor) and str(a.device) not in devices:
+            devices.append(str(a.device))
+    raise RuntimeError(f"[{_op_name(fn)}] expected all tensors on one device, got {' and '.join(devices)}")
+
+
+def _op_name(fn):
+    return getattr(fn, "op_name", None) or fn.__name__.lower()

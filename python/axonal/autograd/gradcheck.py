@@ -1,7 +1,7 @@
 """Finite-difference check of analytic gradients (use float64 inputs)."""
 import numpy as np
 
-from .grad_mode import no_grad
+from ..grad_mode import no_grad
 
 
 def _outputs(fn, inputs):
@@ -24,7 +24,7 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True):
             raise TypeError(f"[gradcheck] inputs should be float64 for finite differences, got {t.dtype} {t.shape}")
 
     with no_grad():
-        base = [o.data.copy() for o in _outputs(fn, inputs)]
+        base = [o._host().copy() for o in _outputs(fn, inputs)]
 
     for oi, out_base in enumerate(base):
         n_out = out_base.size
@@ -41,7 +41,7 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True):
             out.backward(seed.reshape(out_base.shape).astype(out.dtype))
             for j, t in enumerate(diff_inputs):
                 if t.grad is not None:
-                    analytic[j][k] = t.grad.data.reshape(-1)
+                    analytic[j][k] = t.grad._host().reshape(-1)
         # Numeric Jacobian columns: perturb one input element at a time.
         for j, t in enumerate(diff_inputs):
             numeric = np.zeros((n_out, t.data.size))
@@ -51,9 +51,9 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True):
                 orig = t.data[pos]
                 with no_grad():
                     t.data[pos] = orig + eps
-                    plus = _outputs(fn, inputs)[oi].data.astype(np.float64).reshape(-1)
+                    plus = _outputs(fn, inputs)[oi]._host().astype(np.float64).reshape(-1)
                     t.data[pos] = orig - eps
-                    minus = _outputs(fn, inputs)[oi].data.astype(np.float64).reshape(-1)
+                    minus = _outputs(fn, inputs)[oi]._host().astype(np.float64).reshape(-1)
                 t.data[pos] = orig
                 numeric[:, e] = (plus - minus) / (2 * eps)
             # Written as not(<=) so that NaN/inf in either Jacobian counts as a mismatch instead of passing.

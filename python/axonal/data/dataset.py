@@ -53,7 +53,7 @@ class TensorDataset(Dataset):
 
     def __getitem__(self, index):
         key = _check_index(index, len(self))
-        return tuple(Tensor(t.data[key]) for t in self.tensors)
+        return tuple(Tensor._make(t.data[key]) for t in self.tensors)
 
     def __repr__(self):
         shapes = ", ".join(f"{tuple(t.shape)} {t.dtype}" for t in self.tensors)

@@ -14,7 +14,7 @@ import numbers
 
 import numpy as np
 
-from .. import dtypes
+from .. import backend, dtypes
 from ..random import generator
 from ..tensor import Tensor
 from .dataset import TensorDataset
@@ -73,7 +73,7 @@ class DataLoader:
             start, stop = b * bs, min((b + 1) * bs, n)
             index = slice(start, stop) if order is None else order[start:stop]
             if fast:
-                yield tuple(Tensor(a[index]) for a in arrays)
+                yield tuple(Tensor._make(a[index]) for a in arrays)
             else:
                 indices = range(start, stop) if order is None else index.tolist()
                 yield collate([self.dataset[i] for i in indices])
@@ -91,10 +91,11 @@ def collate(samples):
     if isinstance(first, dict):
         return {k: collate([s[k] for s in samples]) for k in first}
     arrays = [s.data if isinstance(s, Tensor) else s for s in samples]
-    batch = np.stack(arrays)
+    xp = backend.of(arrays[0]).xp if type(arrays[0]) in backend._by_type else np
+    batch = xp.stack(arrays)
     if not isinstance(first, (Tensor, np.ndarray, np.generic)):
         if batch.dtype.kind == "f":
             batch = batch.astype(dtypes.get_default_dtype(), copy=False)
         elif batch.dtype.kind in "iu":
             batch = batch.astype(dtypes.int64, copy=False)
-    return Tensor(batch)
+    return Tensor._make(batch)

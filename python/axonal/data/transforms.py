@@ -24,7 +24,7 @@ def _float_dtype(array):
 
 
 def _rewrap(array, as_tensor):
-    return Tensor(array) if as_tensor else array
+    return Tensor._make(array) if as_tensor else array
 
 
 def standardize(x, mean=None, std=None, per_feature=True, eps=1e-8):

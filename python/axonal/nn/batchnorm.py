@@ -11,7 +11,8 @@ from .parameter import Parameter
 class _BatchNorm(Module):
     _expected_dims = ()
 
-    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True, dtype=None):
+    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True, device=None,
+                 dtype=None):
         super().__init__()
         dtype = dtypes.resolve(dtype)
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
@@ -22,11 +23,13 @@ class _BatchNorm(Module):
         else:
             self.weight = self.bias = None
         if track_running_stats:
-            self.register_buffer("running_mean", Tensor(np.zeros(num_features, dtype=dtype)))
-            self.register_buffer("running_var", Tensor(np.ones(num_features, dtype=dtype)))
-            self.register_buffer("num_batches_tracked", Tensor(np.zeros((), dtype=np.int64)))
+            self.register_buffer("running_mean", Tensor._make(np.zeros(num_features, dtype=dtype)))
+            self.register_buffer("running_var", Tensor._make(np.ones(num_features, dtype=dtype)))
+            self.register_buffer("num_batches_tracked", Tensor._make(np.zeros((), dtype=np.int64)))
         else:
             self.running_mean = self.running_var = None
+        if device is not None:
+            self.to(device)
 
     def forward(self, x):
         if x.ndim not in self._expected_dims:

@@ -3,7 +3,7 @@ import math
 
 import numpy as np
 
-from ..autograd.grad_mode import no_grad
+from ..grad_mode import no_grad
 from ..random import generator
 
 
@@ -38,8 +38,9 @@ def _fan(tensor, mode):
 
 
 def _fill(tensor, values):
+    """Writes host ``values`` (an array or a number) into ``tensor`` on its device."""
     with no_grad():
-        tensor.data[...] = values
+        tensor.copy_(values)
     return tensor
 
 

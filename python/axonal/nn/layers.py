@@ -4,7 +4,8 @@ import math
 import numpy as np
 
 from .. import dtypes
-from ..ops.conv import conv2d, pair
+from ..ops._checks import pair
+from ..ops.conv import conv2d
 from ..ops.linear import linear
 from . import init
 from .module import Module
@@ -20,7 +21,7 @@ def _check_positive(op, **sizes):
 class Linear(Module):
     """y = x @ W.T + b, W of shape (out_features, in_features)."""
 
-    def __init__(self, in_features, out_features, bias=True, dtype=None):
+    def __init__(self, in_features, out_features, bias=True, device=None, dtype=None):
         super().__init__()
         _check_positive("Linear", in_features=in_features, out_features=out_features)
         self.in_features, self.out_features = in_features, out_features
@@ -28,6 +29,8 @@ class Linear(Module):
         self.weight = Parameter(np.empty((out_features, in_features), dtype=dtype))
         self.bias = Parameter(np.empty((out_features,), dtype=dtype)) if bias else None
         self.reset_parameters()
+        if device is not None:
+            self.to(device)
 
     def reset_parameters(self):
         # torch's default: kaiming_uniform(a=sqrt(5)) == U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for both.
@@ -44,7 +47,8 @@ class Linear(Module):
 
 
 class Conv2d(Module):
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, bias=True, dtype=None):
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, bias=True, device=None,
+                 dtype=None):
         super().__init__()
         _check_positive("Conv2d", in_channels=in_channels, out_channels=out_channels)
         self.in_channels, self.out_channels = in_channels, out_channels
@@ -56,6 +60,8 @@ class Conv2d(Module):
         self.weight = Parameter(np.empty((out_channels, in_channels, *self.kernel_size), dtype=dtype))
         self.bias = Parameter(np.empty((out_channels,), dtype=dtype)) if bias else None
         self.reset_parameters()
+        if device is not None:
+            self.to(device)
 
     def reset_parameters(self):
         init.kaiming_uniform_(self.weight, a=math.sqrt(5))

@@ -4,6 +4,8 @@ from collections import OrderedDict
 
 import numpy as np
 
+from .. import backend
+from ..ops.device import parse_to_args
 from ..tensor import Tensor
 from .parameter import Parameter
 
@@ -144,16 +146,31 @@ class Module:
         return self
 
     def to(self, *args, **kwargs):
-        dtype = args[0] if args and not isinstance(args[0], str) else kwargs.get("dtype")
-        if dtype is not None:
-            for p in self.parameters():
-                p.data = p.data.astype(dtype)
-            # Float buffers (BatchNorm running stats) follow the parameters; integer ones
-            # (num_batches_tracked) keep their dtype, as in torch.
-            for b in self.buffers():
-                if np.issubdtype(b.dtype, np.floating):
-                    b.data = b.data.astype(dtype)
+        """Moves and/or casts every parameter, gradient and buffer in place (torch's forms: to(device),
+        to(dtype), to(device, dtype), to(tensor)); the Parameter objects stay the same, so an optimizer built
+        before keeps updating them. Only floating point tensors are cast (num_batches_tracked stays int64)."""
+        dev, dtype, _ = parse_to_args(args, kwargs)
+        target = None if dev is None else backend.get(dev)  # raises, saying why, when the device is missing
+
+        def convert(t):
+            data = t.data if target is None else backend.transfer(t.data, target)
+            if dtype is not None and data.dtype.kind == "f" and data.dtype != dtype:
+                data = data.astype(dtype)
+            t.data = data
+
+        for p in self.parameters():
+            convert(p)
+            if p.grad is not None:
+                convert(p.grad)
+        for b in self.buffers():
+            convert(b)
         return self
+
+    def cuda(self, device=None):
+        return self.to("cuda" if device is None else device)
+
+    def cpu(self):
+        return self.to("cpu")
 
     def double(self):
         return self.to(np.float64)
@@ -190,7 +207,9 @@ class Module:
             if name not in state_dict:
                 continue
             value = state_dict[name]
-            value = value.data if isinstance(value, Tensor) else np.asarray(value)
+            value = value.data if isinstance(value, Tensor) else value
+            if type(value) not in backend._by_type:
+                value = np.asarray(value)
             if value.shape != target.shape:
                 raise ValueError(
                     f"[load_state_dict] size mismatch for {name}: checkpoint has {value.shape}, model has {target.shape}"
@@ -198,7 +217,7 @@ class Module:
             pairs.append((target, value))
         # Copy only once every shape has been checked, so a failed load leaves the model untouched.
         for target, value in pairs:
-            target.data[...] = value
+            target.data[...] = backend.transfer(value, backend.of(target.data))
         return missing, unexpected
 
     # ---- calling and display -----------------------------------------------------------------

@@ -1,33 +1,6 @@
-"""Activations and (log-)softmax, computed with NumPy; softmax subtracts the max for stability.
-ReLU runs the fused C++ kernels (one pass, no mask temporary) on float arrays they can read in place."""
-import numpy as np
-
-from .. import _C
+"""Activations and (log-)softmax on the backend's array module; softmax subtracts the max for stability.
+ReLU runs the backend's fused kernels (one pass, no mask temporary)."""
 from ..autograd.function import Function
-
-
-def kernel_ready(a):
-    """True when the C++ elementwise kernels take ``a`` as it is: float32/float64, C-contiguous, aligned."""
-    if a.dtype.char not in "fd":
-        return False
-    flags = a.flags
-    return flags.c_contiguous and flags.aligned
-
-
-def relu_forward(x, inplace=False):
-    """max(x, 0) as an array (NaN passes); into x itself when ``inplace`` and the kernel can write it."""
-    if kernel_ready(x):
-        return _C.relu_forward(x, x) if inplace else _C.relu_forward(x)
-    if inplace:
-        return np.maximum(x, 0, out=x)
-    return np.maximum(x, 0)
-
-
-def relu_backward(g, out):
-    """g * (out > 0) for ReLU's result ``out``, as a new array."""
-    if g.dtype is out.dtype and g.shape == out.shape and kernel_ready(g) and kernel_ready(out):
-        return _C.relu_backward(g, out)
-    return g * (out > 0)
 
 
 class ReLU(Function):
@@ -35,13 +8,13 @@ class ReLU(Function):
 
     @staticmethod
     def forward(ctx, x):
-        out = relu_forward(x)
+        out = ctx.backend.relu_forward(x)
         ctx.save_for_backward(out)
         return out
 
     @staticmethod
     def backward(ctx, g):
-        return relu_backward(g, ctx.saved[0])
+        return ctx.backend.relu_backward(g, ctx.saved[0])
 
 
 class LeakyReLU(Function):
@@ -49,20 +22,21 @@ class LeakyReLU(Function):
     def forward(ctx, x, slope):
         ctx.save_for_backward(x)
         ctx.slope = slope
-        return np.where(x > 0, x, x * slope).astype(x.dtype, copy=False)
+        return ctx.xp.where(x > 0, x, x * slope).astype(x.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, g):
         (x,) = ctx.saved
-        return np.where(x > 0, g, g * ctx.slope).astype(g.dtype, copy=False), None
+        return ctx.xp.where(x > 0, g, g * ctx.slope).astype(g.dtype, copy=False), None
 
 
 class Sigmoid(Function):
     @staticmethod
     def forward(ctx, x):
         # exp of a non-positive number only: no overflow for large |x|.
-        e = np.exp(-np.abs(x))
-        out = np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+        xp = ctx.xp
+        e = xp.exp(-xp.abs(x))
+        out = xp.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
         ctx.save_for_backward(out)
         return out
 
@@ -75,7 +49,7 @@ class Sigmoid(Function):
 class Tanh(Function):
     @staticmethod
     def forward(ctx, x):
-        out = np.tanh(x)
+        out = ctx.xp.tanh(x)
         ctx.save_for_backward(out)
         return out
 
@@ -94,15 +68,15 @@ class Step(Function):
 
     @staticmethod
     def backward(ctx, g):
-        return np.zeros_like(g), None
+        return ctx.xp.zeros_like(g), None
 
 
 class Softmax(Function):
     @staticmethod
     def forward(ctx, x, axis):
-        shifted = x - np.max(x, axis=axis, keepdims=True)
-        e = np.exp(shifted)
-        out = e / np.sum(e, axis=axis, keepdims=True)
+        shifted = x - x.max(axis=axis, keepdims=True)
+        e = ctx.xp.exp(shifted)
+        out = e / e.sum(axis=axis, keepdims=True)
         ctx.save_for_backward(out)
         ctx.axis = axis
         return out
@@ -110,14 +84,15 @@ class Softmax(Function):
     @staticmethod
     def backward(ctx, g):
         (s,) = ctx.saved
-        return s * (g - np.sum(g * s, axis=ctx.axis, keepdims=True)), None
+        return s * (g - (g * s).sum(axis=ctx.axis, keepdims=True)), None
 
 
 class LogSoftmax(Function):
     @staticmethod
     def forward(ctx, x, axis):
-        shifted = x - np.max(x, axis=axis, keepdims=True)
-        out = shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+        xp = ctx.xp
+        shifted = x - x.max(axis=axis, keepdims=True)
+        out = shifted - xp.log(xp.exp(shifted).sum(axis=axis, keepdims=True))
         ctx.save_for_backward(out)
         ctx.axis = axis
         return out
@@ -125,7 +100,7 @@ class LogSoftmax(Function):
     @staticmethod
     def backward(ctx, g):
         (out,) = ctx.saved
-        return g - np.exp(out) * np.sum(g, axis=ctx.axis, keepdims=True), None
+        return g - ctx.xp.exp(out) * g.sum(axis=ctx.axis, keepdims=True), None
 
 
 def _axis(x, dim, op):

@@ -1,10 +1,7 @@
-"""conv2d as a Function over the C++ kernels (NCHW; stride, padding, dilation per axis)."""
-import numpy as np
-
-from .. import _C
+"""conv2d as a Function over the backend's convolution kernels (NCHW; stride, padding, dilation per axis)."""
 from ..autograd.function import Function
-from ..tensor import Tensor
-from .activation import relu_backward
+from . import _checks
+from ._checks import pair
 
 
 class Conv2d(Function):
@@ -15,21 +12,22 @@ class Conv2d(Function):
         ctx.save_for_backward(x, w)
         ctx.conf = (stride, padding, dilation)
         ctx.has_bias = b is not None
-        return _C.conv2d_forward(x, w, b, stride, padding, dilation)
+        return ctx.backend.conv2d_forward(x, w, b, stride, padding, dilation)
 
     @staticmethod
     def backward(ctx, g):
         x, w = ctx.saved
-        return _conv_backward(ctx, x, w, np.ascontiguousarray(g))
+        return _conv_backward(ctx, x, w, ctx.xp.ascontiguousarray(g))
 
 
 def _conv_backward(ctx, x, w, g):
     stride, padding, dilation = ctx.conf
+    bk = ctx.backend
     gx = gw = gb = None
     if ctx.needs_input_grad[0]:
-        gx = _C.conv2d_backward_input(g, w, x.shape, stride, padding, dilation)
+        gx = bk.conv2d_backward_input(g, w, x.shape, stride, padding, dilation)
     if ctx.needs_input_grad[1] or (ctx.has_bias and ctx.needs_input_grad[2]):
-        gw, gb = _C.conv2d_backward_weight(g, x, w.shape, ctx.has_bias, stride, padding, dilation)
+        gw, gb = bk.conv2d_backward_weight(g, x, w.shape, ctx.has_bias, stride, padding, dilation)
     return gx, gw, gb, None, None, None
 
 
@@ -42,7 +40,7 @@ class Conv2dReLU(Function):
 
     @staticmethod
     def forward(ctx, x, w, b, stride, padding, dilation):
-        out = _C.conv2d_forward(x, w, b, stride, padding, dilation, relu=True)
+        out = ctx.backend.conv2d_forward(x, w, b, stride, padding, dilation, relu=True)
         ctx.save_for_backward(x, w, out)
         ctx.conf = (stride, padding, dilation)
         ctx.has_bias = b is not None
@@ -51,16 +49,7 @@ class Conv2dReLU(Function):
     @staticmethod
     def backward(ctx, g):
         x, w, out = ctx.saved
-        return _conv_backward(ctx, x, w, np.ascontiguousarray(relu_backward(g, out)))
-
-
-def pair(v, name, op):
-    """torch accepts an int or a 2-sequence for per-axis arguments."""
-    if isinstance(v, (int, np.integer)) and not isinstance(v, bool):
-        return (int(v), int(v))
-    if isinstance(v, (tuple, list)) and len(v) == 2:
-        return (int(v[0]), int(v[1]))
-    raise ValueError(f"[{op}] {name} must be an int or a pair of ints, got {v!r}")
+        return _conv_backward(ctx, x, w, ctx.xp.ascontiguousarray(ctx.backend.relu_backward(g, out)))
 
 
 def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1):
@@ -73,14 +62,14 @@ def conv2d_relu(x, weight, bias=None, stride=1, padding=0, dilation=1):
 
 
 def _conv(fn, x, weight, bias, stride, padding, dilation):
-    if not isinstance(x, Tensor) or not isinstance(weight, Tensor):
-        raise TypeError(f"[conv2d] input and weight must be Tensors, got {type(x).__name__} and {type(weight).__name__}")
+    _checks.tensors("conv2d", input=x, weight=weight)
+    stride, dilation = pair(stride, "stride", "conv2d"), pair(dilation, "dilation", "conv2d")
     if isinstance(padding, str):
-        padding = _string_padding(padding, weight.shape, pair(dilation, "dilation", "conv2d"), pair(stride, "stride", "conv2d"))
+        padding = _string_padding(padding, weight.shape, dilation, stride)
+    padding = pair(padding, "padding", "conv2d")
+    _checks.conv2d(x, weight, bias, stride, padding, dilation)
     return fn.apply(
-        _ensure_c(x), _ensure_c(weight), None if bias is None else _ensure_c(bias),
-        pair(stride, "stride", "conv2d"), pair(padding, "padding", "conv2d"), pair(dilation, "dilation", "conv2d"),
-    )
+        _ensure_c(x), _ensure_c(weight), None if bias is None else _ensure_c(bias), stride, padding, dilation)
 
 
 def _string_padding(mode, wshape, dilation, stride):
@@ -109,7 +98,7 @@ def _ensure_c(t):
 class _Contiguous(Function):
     @staticmethod
     def forward(ctx, a):
-        return np.ascontiguousarray(a)
+        return ctx.xp.ascontiguousarray(a)
 
     @staticmethod
     def backward(ctx, g):

@@ -3,14 +3,16 @@ import numbers
 
 import numpy as np
 
+from .. import backend
 from ..autograd.function import Function
 from ..dtypes import get_default_dtype
+from ..tensor import Tensor
 
 
 class Add(Function):
     @staticmethod
     def forward(ctx, a, b):
-        return np.add(a, b)
+        return a + b
 
     @staticmethod
     def backward(ctx, g):
@@ -20,7 +22,7 @@ class Add(Function):
 class Sub(Function):
     @staticmethod
     def forward(ctx, a, b):
-        return np.subtract(a, b)
+        return a - b
 
     @staticmethod
     def backward(ctx, g):
@@ -31,7 +33,7 @@ class Mul(Function):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        return np.multiply(a, b)
+        return a * b
 
     @staticmethod
     def backward(ctx, g):
@@ -45,7 +47,7 @@ class Div(Function):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        return np.true_divide(a, b)
+        return a / b
 
     @staticmethod
     def backward(ctx, g):
@@ -58,25 +60,26 @@ class Div(Function):
 class Pow(Function):
     @staticmethod
     def forward(ctx, a, p):
-        out = np.power(a, p)
+        out = a ** p
         ctx.save_for_backward(a, p, out)
         return out
 
     @staticmethod
     def backward(ctx, g):
         a, p, out = ctx.saved
-        ga = g * p * np.power(a, p - 1) if ctx.needs_input_grad[0] else None
+        xp = ctx.xp
+        ga = g * p * a ** (p - 1) if ctx.needs_input_grad[0] else None
         gp = None
         if ctx.needs_input_grad[1]:
             with np.errstate(divide="ignore", invalid="ignore"):
-                gp = g * out * np.where(a > 0, np.log(np.where(a > 0, a, 1)), 0)
+                gp = g * out * xp.where(a > 0, xp.log(xp.where(a > 0, a, 1)), 0)
         return ga, gp
 
 
 class Neg(Function):
     @staticmethod
     def forward(ctx, a):
-        return np.negative(a)
+        return -a
 
     @staticmethod
     def backward(ctx, g):
@@ -86,7 +89,7 @@ class Neg(Function):
 class Exp(Function):
     @staticmethod
     def forward(ctx, a):
-        out = np.exp(a)
+        out = ctx.xp.exp(a)
         ctx.save_for_backward(out)
         return out
 
@@ -99,7 +102,7 @@ class Log(Function):
     @staticmethod
     def forward(ctx, a):
         ctx.save_for_backward(a)
-        return np.log(a)
+        return ctx.xp.log(a)
 
     @staticmethod
     def backward(ctx, g):
@@ -109,7 +112,7 @@ class Log(Function):
 class Sqrt(Function):
     @staticmethod
     def forward(ctx, a):
-        out = np.sqrt(a)
+        out = ctx.xp.sqrt(a)
         ctx.save_for_backward(out)
         return out
 
@@ -122,19 +125,20 @@ class Abs(Function):
     @staticmethod
     def forward(ctx, a):
         ctx.save_for_backward(a)
-        return np.abs(a)
+        return ctx.xp.abs(a)
 
     @staticmethod
     def backward(ctx, g):
-        return g * np.sign(ctx.saved[0])
+        return g * ctx.xp.sign(ctx.saved[0])
 
 
 class Clamp(Function):
     @staticmethod
     def forward(ctx, a, lo, hi):
-        out = np.clip(a, lo, hi)
+        xp = ctx.xp
+        out = xp.clip(a, lo, hi)
         # Gradient flows where the input was inside the range (boundaries included, as in torch).
-        mask = np.ones(a.shape, dtype=bool)
+        mask = xp.ones(a.shape, dtype=bool)
         if lo is not None:
             mask &= a >= lo
         if hi is not None:
@@ -150,15 +154,16 @@ class Clamp(Function):
 class Where(Function):
     @staticmethod
     def forward(ctx, cond, a, b):
-        cond = np.asarray(cond, dtype=bool)
+        cond = cond.astype(bool, copy=False)
         ctx.save_for_backward(cond)
-        return np.where(cond, a, b)
+        return ctx.xp.where(cond, a, b)
 
     @staticmethod
     def backward(ctx, g):
         (cond,) = ctx.saved
-        ga = np.where(cond, g, 0) if ctx.needs_input_grad[1] else None
-        gb = np.where(cond, 0, g) if ctx.needs_input_grad[2] else None
+        xp = ctx.xp
+        ga = xp.where(cond, g, 0) if ctx.needs_input_grad[1] else None
+        gb = xp.where(cond, 0, g) if ctx.needs_input_grad[2] else None
         return None, ga, gb
 
 
@@ -176,7 +181,7 @@ class Cast(Function):
 class Clone(Function):
     @staticmethod
     def forward(ctx, a):
-        return np.array(a, copy=True)
+        return a.copy()
 
     @staticmethod
     def backward(ctx, g):
@@ -194,13 +199,11 @@ def _promote(a, b, true_divide=False):
     float32, NumPy gives float64), and an integer tensor meeting a Python float, or true division of integers,
     gives the default float dtype (NumPy gives float64). Only integer/bool tensors are cast, and those never
     require grad, so the casts need no graph."""
-    Tensor = _Tensor
-
     def is_float(x):
         return x.dtype.kind == "f" if isinstance(x, Tensor) else isinstance(x, (float, np.floating))
 
     def cast(x, dtype):
-        return Tensor._wrap(x.data.astype(dtype)) if isinstance(x, Tensor) and x.dtype != dtype else x
+        return Tensor._make(x.data.astype(dtype)) if isinstance(x, Tensor) and x.dtype != dtype else x
 
     fa, fb = is_float(a), is_float(b)
     ta, tb = isinstance(a, Tensor), isinstance(b, Tensor)
@@ -215,36 +218,42 @@ def _promote(a, b, true_divide=False):
     return a, b
 
 
-def _check_broadcast(op, *operands):
-    # NumPy's own messages would not name the op (and it would try to make arrays out of strings or lists).
-    Tensor = _Tensor
-    shapes = []
+def as_operands(op, *operands):
+    """The operands with arrays wrapped as Tensors (so Function.apply checks their device) and numbers left
+    as they are; raises with the op's name for anything else or for shapes that do not broadcast (NumPy's
+    own messages would not name the op, and it would try to make arrays out of strings or lists)."""
+    shapes, out = [], []
     for x in operands:
         if isinstance(x, Tensor):
             shapes.append(x.shape)
-        elif isinstance(x, (numbers.Number, np.ndarray, np.generic)):
-            shapes.append(np.shape(x))
+        elif isinstance(x, (numbers.Number, np.generic)):
+            shapes.append(())
+            x = x.item() if isinstance(x, np.generic) else x
+        elif type(x) in backend._by_type:
+            shapes.append(x.shape)
+            x = Tensor._make(x)
         else:
             raise TypeError(f"[{op}] unsupported operand type {type(x).__name__}")
+        out.append(x)
     try:
         np.broadcast_shapes(*shapes)
     except ValueError:
         raise ValueError(f"[{op}] shapes {', '.join(map(str, shapes))} cannot be broadcast together") from None
+    return out
 
 
 def _binary(op, cls, a, b, true_divide=False):
     # The common case first: two float tensors of one dtype and shape, or a float tensor and a Python
     # float/int. Nothing to check or promote there, and the general path costs ~10 us per op.
-    if isinstance(a, _Tensor):
+    if isinstance(a, Tensor):
         da = a.data.dtype
         if da.kind == "f":
-            if isinstance(b, _Tensor):
+            if isinstance(b, Tensor):
                 if b.data.dtype is da and b.data.shape == a.data.shape:
                     return cls.apply(a, b)
             elif type(b) is float or type(b) is int:
                 return cls.apply(a, b)
-    _check_broadcast(op, a, b)
-    return cls.apply(*_promote(a, b, true_divide))
+    return cls.apply(*_promote(*as_operands(op, a, b), true_divide))
 
 
 def add(a, b): return _binary("add", Add, a, b)
@@ -267,8 +276,7 @@ def clamp(a, min=None, max=None):  # noqa: A002 - torch's argument names
 
 
 def where(cond, a, b):
-    _check_broadcast("where", cond, a, b)
+    cond, a, b = as_operands("where", cond, a, b)
+    if not isinstance(cond, Tensor):
+        cond = Tensor._make(backend.cpu.xp.asarray(bool(cond)))
     return Where.apply(cond, *_promote(a, b))
-
-
-from ..tensor import Tensor as _Tensor  # noqa: E402  (tensor.py imports this module first)

@@ -3,13 +3,14 @@
 cross_entropy is one fused Function (log-softmax + NLL + label smoothing): its gradient is simply
 softmax * sum(q) - q for the target weights q, with no intermediate log-probability graph.
 """
+import numbers
+
 import numpy as np
 
-from .. import _C
+from .. import backend
 from ..autograd.function import Function
-from ..autograd.grad_mode import is_grad_enabled
+from ..grad_mode import is_grad_enabled
 from ..tensor import Tensor
-from .activation import kernel_ready
 
 _REDUCTIONS = ("mean", "sum", "none")
 
@@ -33,7 +34,13 @@ def _same_shape(op, input, target):
 
 
 def _as_tensor(x, like):
-    return x if isinstance(x, Tensor) else Tensor(np.asarray(x, dtype=like.dtype))
+    """A target given as an array, list or number, as a tensor on ``like``'s device and of its dtype."""
+    if isinstance(x, Tensor):
+        return x
+    bk = backend.of(like.data)
+    if type(x) is bk.array_type:
+        return Tensor._make(x.astype(like.dtype, copy=False))
+    return Tensor._make(bk.from_host(np.asarray(x, dtype=like.dtype)))
 
 
 def mse_loss(input, target, reduction="mean"):
@@ -51,41 +58,42 @@ def l1_loss(input, target, reduction="mean"):
     return _reduce((input - target).abs(), reduction)
 
 
-def _classes_last(x):
+def _classes_last(xp, x):
     """(N, C, d1, ...) -> (N*d1*..., C): the class axis last, one row per prediction."""
     if x.ndim == 2:
         return x
-    return np.moveaxis(x, 1, -1).reshape(-1, x.shape[1])
+    return xp.moveaxis(x, 1, -1).reshape(-1, x.shape[1])
 
 
-def _rows_back(rows, shape):
+def _rows_back(xp, rows, shape):
     """Inverse of _classes_last for an (M, C) array."""
     if len(shape) == 2:
         return rows
     moved = rows.reshape((shape[0],) + tuple(shape[2:]) + (shape[1],))
-    return np.moveaxis(moved, -1, 1)
+    return xp.moveaxis(moved, -1, 1)
 
 
 class CrossEntropy(Function):
     @staticmethod
     def forward(ctx, x, target, weight, ignore_index, reduction, smoothing):
-        logits = _classes_last(x)
+        xp = ctx.xp
+        logits = _classes_last(xp, x)
         M, C = logits.shape
         shifted = logits - logits.max(axis=1, keepdims=True)
-        logp = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
-        w = np.ones(C, dtype=x.dtype) if weight is None else weight.astype(x.dtype, copy=False)
+        logp = shifted - xp.log(xp.exp(shifted).sum(axis=1, keepdims=True))
+        w = xp.ones(C, dtype=x.dtype) if weight is None else weight.astype(x.dtype, copy=False)
         if target.dtype.kind in "iu":  # class indices
             t = target.reshape(-1)
             valid = t != ignore_index
-            t_safe = np.where(valid, t, 0)
-            q = np.zeros((M, C), dtype=x.dtype)
-            q[np.arange(M), t_safe] = (1 - smoothing) * w[t_safe]
+            t_safe = xp.where(valid, t, 0)
+            q = xp.zeros((M, C), dtype=x.dtype)
+            q[xp.arange(M), t_safe] = (1 - smoothing) * w[t_safe]
             if smoothing:
                 q += (smoothing / C) * w
             q *= valid[:, None]
             denom = w[t_safe][valid].sum()
         else:  # class probabilities, same shape as the input
-            p = _classes_last(target)
+            p = _classes_last(xp, target)
             if smoothing:
                 p = p * (1 - smoothing) + smoothing / C
             q = (p * w).astype(x.dtype, copy=False)
@@ -94,25 +102,35 @@ class CrossEntropy(Function):
         ctx.save_for_backward(logp, q)
         ctx.shape, ctx.reduction = x.shape, reduction
         if reduction == "mean":
-            ctx.scale = 1.0 / denom if denom else np.nan
-            return np.asarray(per_row.sum() * ctx.scale, dtype=x.dtype)
+            ctx.scale = _reciprocal(denom)
+            return (per_row.sum() * ctx.scale).astype(x.dtype)
         if reduction == "sum":
-            return np.asarray(per_row.sum(), dtype=x.dtype)
+            return per_row.sum().astype(x.dtype)
         return per_row.reshape((x.shape[0],) + tuple(x.shape[2:]))
 
     @staticmethod
     def backward(ctx, g):
         logp, q = ctx.saved
-        grad = np.exp(logp) * q.sum(axis=1, keepdims=True) - q
+        xp = ctx.xp
+        grad = xp.exp(logp) * q.sum(axis=1, keepdims=True) - q
         if ctx.reduction == "none":
             grad *= g.reshape(-1, 1)
         else:
             grad *= g * (ctx.scale if ctx.reduction == "mean" else 1.0)
-        return _rows_back(grad, ctx.shape), None, None, None, None, None
+        return _rows_back(xp, grad, ctx.shape), None, None, None, None, None
+
+
+def _reciprocal(total):
+    """1 / total for the 'mean' reduction; NaN when total is 0 (every target ignored), as torch gives. A device
+    total stays on the device (no sync)."""
+    if isinstance(total, (numbers.Number, np.generic)):
+        return np.float64(np.nan) if total == 0 else 1.0 / np.float64(total)
+    with np.errstate(divide="ignore"):
+        return backend.of(total).xp.where(total == 0, np.nan, 1.0 / total)
 
 
 class SoftmaxCrossEntropy(Function):
-    """cross_entropy for (N, C) logits and int64 class indices in one C++ call: log-softmax, the loss, its sum
+    """cross_entropy for (N, C) logits and int64 class indices in one kernel call: log-softmax, the loss, its sum
     and the weight total, and (when a gradient will be wanted) d(sum of losses)/d(logits), all in one pass
     over the logits. Backward is then one scaling of the saved gradient."""
 
@@ -121,15 +139,15 @@ class SoftmaxCrossEntropy(Function):
     @staticmethod
     def forward(ctx, x, target, weight, ignore_index, reduction, smoothing):
         need_grad = ctx.needs_input_grad[0] and is_grad_enabled()
-        rows, loss_sum, weight_sum, dlogits = _C.softmax_cross_entropy(
+        rows, loss_sum, weight_sum, dlogits = ctx.backend.softmax_cross_entropy(
             x, target, weight, ignore_index, smoothing, need_grad)
         ctx.save_for_backward(dlogits)
         ctx.reduction = reduction
         if reduction == "mean":
-            ctx.scale = 1.0 / weight_sum if weight_sum else np.nan
-            return np.asarray(loss_sum * ctx.scale, dtype=x.dtype)
+            ctx.scale = _reciprocal(weight_sum)
+            return (loss_sum * ctx.scale).astype(x.dtype)
         if reduction == "sum":
-            return np.asarray(loss_sum, dtype=x.dtype)
+            return loss_sum.astype(x.dtype)
         return rows
 
     @staticmethod
@@ -144,52 +162,68 @@ class SoftmaxCrossEntropy(Function):
 
 def _fused_ce_ready(input, target, w, ignore_index):
     """The kernel's case: (N, C) float logits and (N,) int64 targets it can read in place (weight likewise)."""
-    x, t = input.data, target.data
-    if x.ndim != 2 or t.dtype != np.int64 or not kernel_ready(x) or not (t.flags.c_contiguous and t.flags.aligned):
+    if input.ndim != 2 or isinstance(ignore_index, bool) or not isinstance(ignore_index, (int, np.integer)):
         return False
-    if isinstance(ignore_index, bool) or not isinstance(ignore_index, (int, np.integer)):
+    if not -(2**63) <= ignore_index < 2**63:
         return False
-    return -(2**63) <= ignore_index < 2**63 and (w is None or (w.dtype == x.dtype and kernel_ready(w)))
+    x = input.data
+    return backend.of(x).fused_ce_ready(x, target.data, w)
+
+
+def _target_tensor(target, input):
+    """Class indices or probabilities as a tensor on the input's device."""
+    if isinstance(target, Tensor):
+        return target
+    bk = backend.of(input.data)
+    return Tensor._make(target if type(target) is bk.array_type else bk.from_host(np.asarray(target)))
 
 
 def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0):
     """input: logits (N, C) or (N, C, d1, ...); target: class indices (N, d1, ...) or probabilities like input."""
     _check_reduction("cross_entropy", reduction)
-    target = target if isinstance(target, Tensor) else Tensor(np.asarray(target))
+    if not isinstance(input, Tensor):
+        raise TypeError(f"[cross_entropy] input must be a Tensor, got {type(input).__name__}")
+    target = _target_tensor(target, input)
     if input.ndim < 2:
         raise ValueError(f"[cross_entropy] input must be (N, C, ...) logits, got {input.shape}")
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"[cross_entropy] label_smoothing must be in [0, 1], got {label_smoothing}")
     C = input.shape[1]
+    w = _class_weight("cross_entropy", weight, C, input)
     if target.dtype.kind in "iu":
         expected = (input.shape[0],) + tuple(input.shape[2:])
         if target.shape != expected:
             raise ValueError(f"[cross_entropy] class-index target must have shape {expected}, got {target.shape} (input {input.shape})")
         if input.ndim == 2:
-            w = _class_weight("cross_entropy", weight, C)
             if w is not None and w.dtype != input.dtype and w.dtype.kind in "fiu":
-                w = w.astype(input.dtype)  # what the NumPy path does inside, here so that the kernel can take it
+                w = w.astype(input.dtype)  # what the general path does inside, here so that the kernel can take it
             if _fused_ce_ready(input, target, w, ignore_index):
                 # The kernel checks the targets' range itself (IndexError with the same message).
                 return SoftmaxCrossEntropy.apply(input, target, w, int(ignore_index), reduction, float(label_smoothing))
-        t = target.data
-        bad = (t != ignore_index) & ((t < 0) | (t >= C))
-        if bad.any():
-            raise IndexError(f"[cross_entropy] target {int(t[bad][0])} is out of range for {C} classes (input {input.shape})")
+        _check_targets("cross_entropy", target, ignore_index, C, input.shape)
     elif target.dtype.kind == "f":
         if target.shape != input.shape:
             raise ValueError(f"[cross_entropy] probability target must match input shape {input.shape}, got {target.shape}")
     else:
         raise TypeError(f"[cross_entropy] target must be int64 class indices or float probabilities, got {target.dtype}")
-    w = _class_weight("cross_entropy", weight, C)
     return CrossEntropy.apply(input, target, w, ignore_index, reduction, float(label_smoothing))
 
 
-def _class_weight(op, weight, C):
-    """The per-class weight as an array of shape (C,) (a Tensor, an array or a list), or None."""
+def _check_targets(op, target, ignore_index, C, input_shape):
+    """IndexError naming the first class index out of [0, C) that is not ignore_index (one device sync)."""
+    t = target.data
+    bad = (t != ignore_index) & ((t < 0) | (t >= C))
+    if bad.any():
+        first = int(t[bad][0])
+        raise IndexError(f"[{op}] target {first} is out of range for {C} classes (input {input_shape})")
+
+
+def _class_weight(op, weight, C, input):
+    """The per-class weight (a Tensor, an array or a list) as an array of shape (C,) on the input's device,
+    or None."""
     if weight is None:
         return None
-    w = weight.data if isinstance(weight, Tensor) else np.asarray(weight)
+    w = _as_tensor(weight, input).data if not isinstance(weight, Tensor) else weight.data
     if w.shape != (C,):
         raise ValueError(f"[{op}] weight must have shape ({C},), got {w.shape}")
     return w
@@ -198,48 +232,49 @@ def _class_weight(op, weight, C):
 class NLL(Function):
     @staticmethod
     def forward(ctx, logp, target, weight, ignore_index, reduction):
-        rows = _classes_last(logp)
+        xp = ctx.xp
+        rows = _classes_last(xp, logp)
         M, C = rows.shape
         t = target.reshape(-1)
         valid = t != ignore_index
-        t_safe = np.where(valid, t, 0)
-        w = np.ones(C, dtype=logp.dtype) if weight is None else weight.astype(logp.dtype, copy=False)
+        t_safe = xp.where(valid, t, 0)
+        w = xp.ones(C, dtype=logp.dtype) if weight is None else weight.astype(logp.dtype, copy=False)
         wt = w[t_safe] * valid
-        per_row = -rows[np.arange(M), t_safe] * wt
+        per_row = -rows[xp.arange(M), t_safe] * wt
         ctx.save_for_backward(t_safe, wt)
         ctx.shape, ctx.reduction = logp.shape, reduction
         if reduction == "mean":
-            ctx.scale = 1.0 / wt.sum() if wt.sum() else np.nan
-            return np.asarray(per_row.sum() * ctx.scale, dtype=logp.dtype)
+            ctx.scale = _reciprocal(wt.sum())
+            return (per_row.sum() * ctx.scale).astype(logp.dtype)
         if reduction == "sum":
-            return np.asarray(per_row.sum(), dtype=logp.dtype)
+            return per_row.sum().astype(logp.dtype)
         return per_row.reshape((logp.shape[0],) + tuple(logp.shape[2:]))
 
     @staticmethod
     def backward(ctx, g):
         t_safe, wt = ctx.saved
+        xp = ctx.xp
         M = t_safe.size
         C = ctx.shape[1]
-        grad = np.zeros((M, C), dtype=wt.dtype)
+        grad = xp.zeros((M, C), dtype=wt.dtype)
         coef = -wt * (g.reshape(-1) if ctx.reduction == "none" else g * (ctx.scale if ctx.reduction == "mean" else 1))
-        grad[np.arange(M), t_safe] = coef
-        return _rows_back(grad, ctx.shape), None, None, None, None
+        grad[xp.arange(M), t_safe] = coef
+        return _rows_back(xp, grad, ctx.shape), None, None, None, None
 
 
 def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
     """input: log-probabilities (N, C) or (N, C, d1, ...); target: class indices."""
     _check_reduction("nll_loss", reduction)
-    target = target if isinstance(target, Tensor) else Tensor(np.asarray(target))
+    if not isinstance(input, Tensor):
+        raise TypeError(f"[nll_loss] input must be a Tensor, got {type(input).__name__}")
+    target = _target_tensor(target, input)
     if input.ndim < 2:
         raise ValueError(f"[nll_loss] input must be (N, C, ...) log-probabilities, got {input.shape}")
     expected = (input.shape[0],) + tuple(input.shape[2:])
     if target.shape != expected or target.dtype.kind not in "iu":
         raise ValueError(f"[nll_loss] target must be int class indices of shape {expected}, got {target.dtype} {target.shape}")
-    t = target.data
-    bad = (t != ignore_index) & ((t < 0) | (t >= input.shape[1]))
-    if bad.any():
-        raise IndexError(f"[nll_loss] target {int(t[bad][0])} is out of range for {input.shape[1]} classes")
-    w = _class_weight("nll_loss", weight, input.shape[1])
+    _check_targets("nll_loss", target, ignore_index, input.shape[1], input.shape)
+    w = _class_weight("nll_loss", weight, input.shape[1], input)
     return NLL.apply(input, target, w, ignore_index, reduction)
 
 
@@ -247,9 +282,10 @@ class BCE(Function):
     @staticmethod
     def forward(ctx, p, t, weight, reduction):
         # torch clamps the logs at -100 so that p = 0 or 1 gives a finite loss.
+        xp = ctx.xp
         with np.errstate(divide="ignore"):
-            log_p = np.maximum(np.log(p), -100)
-            log_1mp = np.maximum(np.log1p(-p), -100)
+            log_p = xp.maximum(xp.log(p), -100)
+            log_1mp = xp.maximum(xp.log1p(-p), -100)
         loss = -(t * log_p + (1 - t) * log_1mp)
         if weight is not None:
             loss = loss * weight
@@ -261,7 +297,7 @@ class BCE(Function):
     @staticmethod
     def backward(ctx, g):
         p, t, weight = ctx.saved
-        grad = (p - t) / np.maximum((1 - p) * p, 1e-12)
+        grad = (p - t) / ctx.xp.maximum((1 - p) * p, 1e-12)
         if weight is not None:
             grad = grad * weight
         return _scale_grad(grad, g, ctx), None, None, None
@@ -271,7 +307,8 @@ class BCEWithLogits(Function):
     @staticmethod
     def forward(ctx, x, t, weight, pos_weight, reduction):
         # log(1 + exp(-|x|)) + max(-x, 0) == -log(sigmoid(x)), without overflow.
-        log_sig_neg = np.log1p(np.exp(-np.abs(x))) + np.maximum(-x, 0)
+        xp = ctx.xp
+        log_sig_neg = xp.log1p(xp.exp(-xp.abs(x))) + xp.maximum(-x, 0)
         if pos_weight is None:
             loss = (1 - t) * x + log_sig_neg
         else:
@@ -285,8 +322,9 @@ class BCEWithLogits(Function):
     @staticmethod
     def backward(ctx, g):
         x, t, weight, pos_weight = ctx.saved
-        e = np.exp(-np.abs(x))
-        sig = np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+        xp = ctx.xp
+        e = xp.exp(-xp.abs(x))
+        sig = xp.where(x >= 0, 1 / (1 + e), e / (1 + e))
         if pos_weight is None:
             grad = sig - t
         else:
@@ -298,9 +336,9 @@ class BCEWithLogits(Function):
 
 def _reduce_array(loss, reduction):
     if reduction == "mean":
-        return np.asarray(loss.mean(), dtype=loss.dtype)
+        return loss.mean().astype(loss.dtype)
     if reduction == "sum":
-        return np.asarray(loss.sum(), dtype=loss.dtype)
+        return loss.sum().astype(loss.dtype)
     return loss
 
 
@@ -310,8 +348,9 @@ def _scale_grad(grad, g, ctx):
     return grad * g
 
 
-def _raw_or_none(x):
-    return None if x is None else (x.data if isinstance(x, Tensor) else np.asarray(x))
+def _on_device(x, input):
+    """An optional weight (a Tensor, an array or a list) as an array on the input's device, or None."""
+    return None if x is None else _as_tensor(x, input).data
 
 
 def binary_cross_entropy(input, target, weight=None, reduction="mean"):
@@ -321,14 +360,14 @@ def binary_cross_entropy(input, target, weight=None, reduction="mean"):
     _same_shape("binary_cross_entropy", input, target)
     if ((input.data < 0) | (input.data > 1)).any():
         raise ValueError(f"[binary_cross_entropy] input values must be in [0, 1] (input {input.shape}); use binary_cross_entropy_with_logits for logits")
-    return BCE.apply(input, target.data, _raw_or_none(weight), reduction)
+    return BCE.apply(input, target, _on_device(weight, input), reduction)
 
 
 def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean", pos_weight=None):
     _check_reduction("binary_cross_entropy_with_logits", reduction)
     target = _as_tensor(target, input)
     _same_shape("binary_cross_entropy_with_logits", input, target)
-    return BCEWithLogits.apply(input, target.data, _raw_or_none(weight), _raw_or_none(pos_weight), reduction)
+    return BCEWithLogits.apply(input, target, _on_device(weight, input), _on_device(pos_weight, input), reduction)
 
 
 __all__ = [

@@ -4,7 +4,9 @@ from collections import namedtuple
 
 import numpy as np
 
+from .. import backend
 from ..autograd.function import Function
+from ..tensor import Tensor
 
 MaxMin = namedtuple("MaxMin", ["values", "indices"])
 
@@ -25,24 +27,24 @@ def _axes(dim, ndim, op):
     return tuple(out) if ndim > 0 else ()
 
 
-def _expand_back(g, shape, axes, keepdim):
+def _expand_back(xp, g, shape, axes, keepdim):
     """Re-insert reduced axes into g so that it broadcasts against the input of ``shape``."""
     if axes is None:
-        return np.broadcast_to(np.reshape(g, (1,) * len(shape)), shape)
+        return xp.broadcast_to(g.reshape((1,) * len(shape)), shape)
     if not keepdim:
-        g = np.expand_dims(g, axes)
-    return np.broadcast_to(g, shape)
+        g = xp.expand_dims(g, axes)
+    return xp.broadcast_to(g, shape)
 
 
 class Sum(Function):
     @staticmethod
     def forward(ctx, a, axes, keepdim):
         ctx.shape, ctx.axes, ctx.keepdim = a.shape, axes, keepdim
-        return np.sum(a, axis=axes, keepdims=keepdim)
+        return a.sum(axis=axes, keepdims=keepdim)
 
     @staticmethod
     def backward(ctx, g):
-        return _expand_back(g, ctx.shape, ctx.axes, ctx.keepdim), None, None
+        return _expand_back(ctx.xp, g, ctx.shape, ctx.axes, ctx.keepdim), None, None
 
 
 class Mean(Function):
@@ -50,27 +52,27 @@ class Mean(Function):
     def forward(ctx, a, axes, keepdim):
         ctx.shape, ctx.axes, ctx.keepdim = a.shape, axes, keepdim
         ctx.count = a.size if axes is None else int(np.prod([a.shape[d] for d in axes]))
-        return np.mean(a, axis=axes, keepdims=keepdim)
+        return a.mean(axis=axes, keepdims=keepdim)
 
     @staticmethod
     def backward(ctx, g):
-        return _expand_back(g / ctx.count, ctx.shape, ctx.axes, ctx.keepdim), None, None
+        return _expand_back(ctx.xp, g / ctx.count, ctx.shape, ctx.axes, ctx.keepdim), None, None
 
 
 class Var(Function):
     @staticmethod
     def forward(ctx, a, axes, keepdim, correction):
-        mean = np.mean(a, axis=axes, keepdims=True)
+        mean = a.mean(axis=axes, keepdims=True)
         centered = a - mean
         count = a.size if axes is None else int(np.prod([a.shape[d] for d in axes]))
         ctx.save_for_backward(centered)
         ctx.shape, ctx.axes, ctx.keepdim, ctx.denom = a.shape, axes, keepdim, builtins.max(count - correction, 0)
-        return np.sum(centered * centered, axis=axes, keepdims=keepdim) / ctx.denom
+        return (centered * centered).sum(axis=axes, keepdims=keepdim) / ctx.denom
 
     @staticmethod
     def backward(ctx, g):
         (centered,) = ctx.saved
-        g = _expand_back(g, ctx.shape, ctx.axes, ctx.keepdim)
+        g = _expand_back(ctx.xp, g, ctx.shape, ctx.axes, ctx.keepdim)
         return g * (2.0 / ctx.denom) * centered, None, None, None
 
 
@@ -80,27 +82,29 @@ class Extremum(Function):
 
     @staticmethod
     def forward(ctx, a, axis, keepdim, is_max):
+        xp = ctx.xp
         if axis is None:
             out = a.max() if is_max else a.min()
             mask = a == out
             ctx.save_for_backward(mask / mask.sum())
-            return np.asarray(out)
-        idx = np.argmax(a, axis=axis) if is_max else np.argmin(a, axis=axis)
-        idx_k = np.expand_dims(idx, axis)
-        out = np.take_along_axis(a, idx_k, axis=axis)
+            return out
+        idx = a.argmax(axis=axis) if is_max else a.argmin(axis=axis)
+        idx_k = xp.expand_dims(idx, axis)
+        out = xp.take_along_axis(a, idx_k, axis=axis)
         ctx.save_for_backward(idx_k)
         ctx.shape, ctx.axis, ctx.keepdim = a.shape, axis, keepdim
         ctx.indices = idx_k if keepdim else idx
-        return out if keepdim else np.squeeze(out, axis)
+        return out if keepdim else out.squeeze(axis)
 
     @staticmethod
     def backward(ctx, g):
         if not hasattr(ctx, "axis"):
             return g * ctx.saved[0], None, None, None
         (idx_k,) = ctx.saved
-        grad = np.zeros(ctx.shape, dtype=g.dtype)
-        gk = g if ctx.keepdim else np.expand_dims(g, ctx.axis)
-        np.put_along_axis(grad, idx_k, gk, axis=ctx.axis)
+        xp = ctx.xp
+        grad = xp.zeros(ctx.shape, dtype=g.dtype)
+        gk = g if ctx.keepdim else xp.expand_dims(g, ctx.axis)
+        xp.put_along_axis(grad, idx_k, gk, axis=ctx.axis)
         return grad, None, None, None
 
 
@@ -109,7 +113,7 @@ def sum(a, dim=None, keepdim=False):  # noqa: A001
 
 
 def mean(a, dim=None, keepdim=False):
-    if not np.issubdtype(a.dtype, np.floating):
+    if a.dtype.kind != "f":
         raise TypeError(f"[mean] needs a floating point tensor, got {a.dtype} with shape {a.shape}")
     return Mean.apply(a, _axes(dim, a.ndim, "mean"), keepdim)
 
@@ -132,8 +136,8 @@ def _extremum(a, dim, keepdim, is_max):
         return MaxMin(values, indices)
     (axis,) = _axes(dim, a.ndim, op)
     values = Extremum.apply(a, axis, keepdim, is_max)
-    raw = np.argmax(a.data, axis=axis) if is_max else np.argmin(a.data, axis=axis)
-    indices = _Tensor._wrap((np.expand_dims(raw, axis) if keepdim else raw).astype(np.int64))
+    raw = a.data.argmax(axis=axis, keepdims=keepdim) if is_max else a.data.argmin(axis=axis, keepdims=keepdim)
+    indices = Tensor._make(raw.astype(np.int64))
     return MaxMin(values, indices)
 
 
@@ -145,24 +149,23 @@ def min(a, dim=None, keepdim=False):  # noqa: A001
     return _extremum(a, dim, keepdim, False)
 
 
-def _arg(a, dim, keepdim, fn, op):
+def _arg(a, dim, keepdim, is_max, op):
     if a.numel() == 0:
         raise ValueError(f"[{op}] cannot reduce an empty tensor of shape {a.shape}")
+    data = a.data
     if dim is None:
-        return _Tensor._wrap(np.asarray(fn(a.data), dtype=np.int64))
+        return Tensor._make((data.argmax() if is_max else data.argmin()).astype(np.int64))
     if a.ndim == 0:
         _axes(dim, 0, op)  # range check only
-        return _Tensor._wrap(np.zeros((), dtype=np.int64))
+        return Tensor._make(backend.of(data).xp.zeros((), dtype=np.int64))
     (axis,) = _axes(dim, a.ndim, op)
-    return _Tensor._wrap(fn(a.data, axis=axis, keepdims=keepdim).astype(np.int64))
+    raw = data.argmax(axis=axis, keepdims=keepdim) if is_max else data.argmin(axis=axis, keepdims=keepdim)
+    return Tensor._make(raw.astype(np.int64))
 
 
 def argmax(a, dim=None, keepdim=False):
-    return _arg(a, dim, keepdim, np.argmax, "argmax")
+    return _arg(a, dim, keepdim, True, "argmax")
 
 
 def argmin(a, dim=None, keepdim=False):
-    return _arg(a, dim, keepdim, np.argmin, "argmin")
-
-
-from ..tensor import Tensor as _Tensor  # noqa: E402  (tensor.py imports this module first)
+    return _arg(a, dim, keepdim, False, "argmin")

@@ -1,15 +1,12 @@
 """Dropout and batch normalisation (training and evaluation behaviour as in torch)."""
-import numpy as np
-
 from ..autograd.function import Function
-from ..random import generator
 
 
 class Dropout(Function):
     @staticmethod
     def forward(ctx, x, p):
         # Inverted dropout: survivors are scaled by 1/(1-p) so evaluation needs no rescaling.
-        mask = (generator().random(x.shape, dtype=np.float32) >= p).astype(x.dtype) / x.dtype.type(1 - p)
+        mask = (ctx.backend.uniform(x.shape, "float32") >= p).astype(x.dtype) / x.dtype.type(1 - p)
         ctx.save_for_backward(mask)
         return x * mask
 
@@ -39,7 +36,7 @@ class BatchNorm(Function):
         if use_batch_stats:
             mean = x.mean(axis=axes)
             var = x.var(axis=axes)
-        invstd = (1.0 / np.sqrt(var + eps)).astype(x.dtype)
+        invstd = (1.0 / ctx.xp.sqrt(var + eps)).astype(x.dtype)
         xhat = (x - mean.reshape(shape)) * invstd.reshape(shape)
         out = xhat if weight is None else xhat * weight.reshape(shape)
         if bias is not None:

@@ -4,6 +4,7 @@ import math
 import numpy as np
 
 from ..autograd.function import Function
+from ..tensor import Tensor, index_key
 
 
 def _check_dim(dim, ndim, op, extra=0):
@@ -30,19 +31,19 @@ class Reshape(Function):
 class Permute(Function):
     @staticmethod
     def forward(ctx, a, dims):
-        ctx.inverse = tuple(np.argsort(dims))
-        return np.transpose(a, dims)
+        ctx.inverse = tuple(int(i) for i in np.argsort(dims))
+        return a.transpose(dims)
 
     @staticmethod
     def backward(ctx, g):
-        return np.transpose(g, ctx.inverse), None
+        return g.transpose(ctx.inverse), None
 
 
 class Expand(Function):
     @staticmethod
     def forward(ctx, a, shape):
         try:
-            return np.broadcast_to(a, shape)
+            return ctx.xp.broadcast_to(a, shape)
         except ValueError:
             raise ValueError(f"[expand] cannot expand shape {a.shape} to {shape}") from None
 
@@ -62,12 +63,13 @@ class Index(Function):
 
     @staticmethod
     def backward(ctx, g):
-        grad = np.zeros(ctx.shape, dtype=g.dtype)
+        xp = ctx.xp
+        grad = xp.zeros(ctx.shape, dtype=g.dtype)
         if _is_basic(ctx.key):
             grad[ctx.key] = g
         else:
             # Integer-array indices may repeat: add.at sums the repeats instead of keeping the last.
-            np.add.at(grad, ctx.key, g)
+            xp.add.at(grad, ctx.key, g)
         return grad, None
 
 
@@ -80,24 +82,24 @@ class Cat(Function):
     @staticmethod
     def forward(ctx, axis, *arrays):
         ctx.axis = axis
-        ctx.splits = np.cumsum([a.shape[axis] for a in arrays])[:-1]
-        return np.concatenate(arrays, axis=axis)
+        ctx.splits = [int(i) for i in np.cumsum([a.shape[axis] for a in arrays])[:-1]]
+        return ctx.xp.concatenate(arrays, axis=axis)
 
     @staticmethod
     def backward(ctx, g):
-        return (None, *np.split(g, ctx.splits, axis=ctx.axis))
+        return (None, *ctx.xp.split(g, ctx.splits, axis=ctx.axis))
 
 
 class Stack(Function):
     @staticmethod
     def forward(ctx, axis, *arrays):
         ctx.axis = axis
-        return np.stack(arrays, axis=axis)
+        return ctx.xp.stack(arrays, axis=axis)
 
     @staticmethod
     def backward(ctx, g):
         n = g.shape[ctx.axis]
-        return (None, *(np.take(g, i, axis=ctx.axis) for i in range(n)))
+        return (None, *(ctx.xp.take(g, i, axis=ctx.axis) for i in range(n)))
 
 
 def reshape(a, shape):
@@ -155,11 +157,11 @@ def expand(a, shape):
 
 
 def index(a, key):
-    return Index.apply(a, _index_key(key))
+    return Index.apply(a, index_key(key))
 
 
 def _as_tensors(tensors, op):
-    tensors = [t if isinstance(t, _Tensor) else _Tensor(t) for t in tensors]
+    tensors = [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]
     if not tensors:
         raise ValueError(f"[{op}] expects a non-empty sequence of tensors")
     return tensors
@@ -188,6 +190,3 @@ def stack(tensors, dim=0):
     axis = _check_dim(dim, tensors[0].ndim, "stack", extra=1)
     return Stack.apply(axis, *tensors)
 
-
-from ..tensor import Tensor as _Tensor  # noqa: E402  (tensor.py imports this module first)
-from ..tensor import _index_key  # noqa: E402

@@ -1,6 +1,5 @@
 """Adagrad: per-coordinate steps scaled by the root of the summed squared gradients."""
-import numpy as np
-
+from .. import backend
 from . import _checks
 from .optimizer import Optimizer
 
@@ -29,19 +28,21 @@ class Adagrad(Optimizer):
         _checks.at_least_zero("Adagrad", o, "eps", "epsilon value")
 
     def _init_state(self, p, state, group):
+        xp = backend.of(p).xp
         state["step"] = 0
-        state["sum"] = np.full_like(p, group["initial_accumulator_value"])
+        state["sum"] = xp.full_like(p, group["initial_accumulator_value"])
 
     def _update(self, p, g, state, group):
+        xp = backend.of(p).xp
         d_buf, tmp = self._scratch.get(p, 2)
         d = self._effective_grad(p, g, group["weight_decay"], group["maximize"], d_buf)
         state["step"] += 1
         clr = group["lr"] / (1 + (state["step"] - 1) * group["lr_decay"])
         total = state["sum"]
-        np.multiply(d, d, out=tmp)
+        xp.multiply(d, d, out=tmp)
         total += tmp
-        np.sqrt(total, out=tmp)
+        xp.sqrt(total, out=tmp)
         tmp += group["eps"]
-        np.divide(d, tmp, out=tmp)
+        xp.divide(d, tmp, out=tmp)
         tmp *= -clr
         p += tmp

@@ -1,9 +1,7 @@
 """Adam: bias-corrected running averages of the gradient and its square (L2 or decoupled weight decay)."""
 import math
 
-import numpy as np
-
-from .. import _C
+from .. import backend
 from . import _checks
 from .optimizer import Optimizer
 
@@ -31,13 +29,15 @@ class Adam(Optimizer):
         _checks.at_least_zero(name, o, "weight_decay", "weight_decay value")
 
     def _init_state(self, p, state, group):
+        xp = backend.of(p).xp
         state["step"] = 0
-        state["exp_avg"] = np.zeros_like(p)
-        state["exp_avg_sq"] = np.zeros_like(p)
+        state["exp_avg"] = xp.zeros_like(p)
+        state["exp_avg_sq"] = xp.zeros_like(p)
         if group["amsgrad"]:
-            state["max_exp_avg_sq"] = np.zeros_like(p)
+            state["max_exp_avg_sq"] = xp.zeros_like(p)
 
     def _update(self, p, g, state, group):
+        xp = backend.of(p).xp
         lr, wd = group["lr"], group["weight_decay"]
         beta1, beta2 = group["betas"]
         exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
@@ -47,7 +47,7 @@ class Adam(Optimizer):
         if ready:  # one fused pass; the same operations, in the same order, as the NumPy code below
             state["step"] += 1
             step = state["step"]
-            _C.adam_update(p, g, exp_avg, exp_avg_sq, max_sq, lr, beta1, beta2, group["eps"], wd,
+            backend.of(p).adam_update(p, g, exp_avg, exp_avg_sq, max_sq, lr, beta1, beta2, group["eps"], wd,
                            group["decoupled_weight_decay"], group["maximize"], lr / (1 - beta1**step),
                            math.sqrt(1 - beta2**step))
             return
@@ -61,11 +61,11 @@ class Adam(Optimizer):
         state["step"] += 1
         step = state["step"]
 
-        np.subtract(d, exp_avg, out=tmp)
+        xp.subtract(d, exp_avg, out=tmp)
         tmp *= 1 - beta1
         exp_avg += tmp
         exp_avg_sq *= beta2
-        np.multiply(d, d, out=tmp)
+        xp.multiply(d, d, out=tmp)
         tmp *= 1 - beta2
         exp_avg_sq += tmp
 
@@ -74,10 +74,10 @@ class Adam(Optimizer):
         second = exp_avg_sq
         if group["amsgrad"]:
             second = state["max_exp_avg_sq"]
-            np.maximum(second, exp_avg_sq, out=second)
-        np.sqrt(second, out=tmp)
+            xp.maximum(second, exp_avg_sq, out=second)
+        xp.sqrt(second, out=tmp)
         tmp /= bias_correction2_sqrt
         tmp += group["eps"]
-        np.divide(exp_avg, tmp, out=tmp)
+        xp.divide(exp_avg, tmp, out=tmp)
         tmp *= -step_size
         p += tmp

@@ -1,6 +1,5 @@
 """Averaged SGD: SGD with a decaying step size eta and a running average ``ax`` of the iterates."""
-import numpy as np
-
+from .. import backend
 from . import _checks
 from .optimizer import Optimizer
 
@@ -22,21 +21,23 @@ class ASGD(Optimizer):
         _checks.at_least_zero("ASGD", o, "weight_decay", "weight_decay value")
 
     def _init_state(self, p, state, group):
+        xp = backend.of(p).xp
         state["step"] = 0
         state["eta"] = float(group["lr"])
         state["mu"] = 1.0
-        state["ax"] = np.zeros_like(p)
+        state["ax"] = xp.zeros_like(p)
 
     def _update(self, p, g, state, group):
+        xp = backend.of(p).xp
         d_buf, tmp = self._scratch.get(p, 2)
         d = self._effective_grad(p, g, group["weight_decay"], group["maximize"], d_buf)
         state["step"] += 1
         step, eta, mu, ax = state["step"], state["eta"], state["mu"], state["ax"]
         p *= 1 - group["lambd"] * eta
-        np.multiply(d, -eta, out=tmp)
+        xp.multiply(d, -eta, out=tmp)
         p += tmp
         if mu != 1:
-            np.subtract(p, ax, out=tmp)
+            xp.subtract(p, ax, out=tmp)
             tmp *= mu
             ax += tmp
         else:

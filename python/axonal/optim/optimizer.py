@@ -4,9 +4,9 @@ Updates act on ``p.data`` in place (models and the optimizer share the array). S
 ``_check(options)`` (hyperparameter validation), ``_init_state(p, state, group)`` and
 ``_update(p, g, state, group)``, where ``p`` is the parameter's array and ``g`` its gradient array.
 
-SGD, Adam and AdamW run their update as one fused C++ kernel (axonal._C.sgd_update / adam_update) when
-``_fused_ready`` holds for the parameter, gradient and state arrays, and through NumPy otherwise; the two
-paths compute the same operations in the same order. Setting ``_use_fused = False`` on an optimizer forces
+SGD, Adam and AdamW run their update as one fused kernel of the parameter's device (the backend's sgd_update /
+adam_update) when ``_fused_ready`` holds for the parameter, gradient and state arrays, and through the
+device's array module otherwise; the two paths compute the same operations in the same order. Setting ``_use_fused = False`` on an optimizer forces
 the NumPy path (the tests compare the two).
 """
 import warnings
@@ -14,7 +14,8 @@ from collections import defaultdict
 
 import numpy as np
 
-from ..autograd.grad_mode import enable_grad
+from .. import backend
+from ..grad_mode import enable_grad
 from ..tensor import Tensor
 
 
@@ -28,7 +29,6 @@ class _RequiredParameter:
 required = _RequiredParameter()
 
 _LOAD = "[Optimizer.load_state_dict]"
-_F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
 
 
 class Optimizer:
@@ -124,12 +124,17 @@ class Optimizer:
             for p in group["params"]:
                 if p.grad is None:
                     continue
-                g = p.grad.data if isinstance(p.grad, Tensor) else np.asarray(p.grad)
+                g = p.grad.data
                 if g.shape != p.data.shape:
                     raise ValueError(f"[{self._name}] gradient of shape {g.shape} for a parameter of shape {p.shape}")
+                if type(g) is not type(p.data):
+                    raise RuntimeError(f"[{self._name}] the gradient is on {p.grad.device} but its parameter "
+                                       f"(shape {p.shape}) is on {p.device}")
                 state = self.state[p]
                 if not state:
                     self._init_state(p.data, state, group)
+                else:
+                    _follow_parameter(state, p.data)
                 self._update(p.data, g, state, group)
         return loss
 
@@ -145,33 +150,18 @@ class Optimizer:
         if wd == 0:
             if not maximize:
                 return g
-            return np.negative(g, out=out)
-        np.multiply(p, wd, out=out)
+            return backend.of(p).xp.negative(g, out=out)
+        xp = backend.of(p).xp
+        xp.multiply(p, wd, out=out)
         if maximize:
-            np.subtract(out, g, out=out)
+            xp.subtract(out, g, out=out)
         else:
-            np.add(out, g, out=out)
+            xp.add(out, g, out=out)
         return out
 
     def _fused_ready(self, p, g, *state):
-        """Whether the fused kernel can take these arrays: one float dtype, C-contiguous and aligned, p and
-        the state writeable, and the gradient not sharing memory with the parameter. (The state arrays are
-        the optimizer's own; the kernel's binding still rejects any overlap among them.)"""
-        if not self._use_fused:
-            return False
-        dt = p.dtype
-        if (dt != _F32 and dt != _F64) or g.dtype != dt:
-            return False
-        if not (p.flags.c_contiguous and p.flags.writeable and p.flags.aligned):
-            return False
-        if not (g.flags.c_contiguous and g.flags.aligned):
-            return False
-        for s in state:
-            if not isinstance(s, np.ndarray) or s.dtype != dt or s.shape != p.shape:
-                return False
-            if not (s.flags.c_contiguous and s.flags.writeable and s.flags.aligned):
-                return False
-        return not np.may_share_memory(p, g)
+        """Whether the device's fused update kernel can take these arrays (see its backend)."""
+        return self._use_fused and backend.of(p).fused_update_ready(p, g, *state)
 
     # ---- state_dict -------------------------------------------------------------------------
     def state_dict(self):
@@ -256,6 +246,14 @@ class Optimizer:
         return "\n".join(lines)
 
 
+def _follow_parameter(state, p):
+    """Moves state arrays to the parameter's device when the model moved after the state was made."""
+    kind = type(p)
+    for name, value in state.items():
+        if type(value) is not kind and type(value) in backend._by_type:
+            state[name] = backend.transfer(value, backend.of(p))
+
+
 def _unordered(name):
     return (f"[{name}] parameters must be given in an ordered collection (a list), not a set: "
             "the order of a set changes between runs, and the state_dict refers to parameters by position")
@@ -273,6 +271,8 @@ def _plain(value):
 def _load_value(name, value, p, key):
     if isinstance(value, Tensor):
         value = value.data
+    if type(value) in backend._by_type:
+        value = backend.of(value).to_host(value)
     if not isinstance(value, np.ndarray) and hasattr(value, "numpy") and hasattr(value, "shape"):
         value = value.numpy()  # e.g. a torch tensor
     if isinstance(value, np.ndarray):
@@ -282,8 +282,8 @@ def _load_value(name, value, p, key):
             raise ValueError(
                 f"{_LOAD} state '{name}' of parameter {key!r} has shape {value.shape}, but the parameter has shape {p.shape}"
             )
-        # A copy in the parameter's dtype: the optimizer owns its state from here on.
-        return np.array(value, dtype=p.dtype, copy=True)
+        # A copy in the parameter's dtype, on its device: the optimizer owns its state from here on.
+        return backend.get(p.device).from_host(np.array(value, dtype=p.dtype, copy=True))
     if isinstance(value, np.generic):
         return value.item()
     return value
@@ -296,12 +296,12 @@ class _Scratch:
         self._buffers = {}
 
     def get(self, like, count):
-        key = like.dtype
+        key = (type(like), like.dtype)
         buf = self._buffers.get(key)
         if buf is None or buf.shape[0] < count or buf.shape[1] < like.size:
             rows = count if buf is None else max(count, buf.shape[0])
             cols = like.size if buf is None else max(like.size, buf.shape[1])
-            buf = self._buffers[key] = np.empty((rows, cols), dtype=like.dtype)
+            buf = self._buffers[key] = backend.of(like).xp.empty((rows, cols), dtype=like.dtype)
         return [buf[i, : like.size].reshape(like.shape) for i in range(count)]
 
     def __deepcopy__(self, memo):

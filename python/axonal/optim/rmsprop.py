@@ -1,6 +1,5 @@
 """RMSprop: steps scaled by a running average of squared gradients, optionally centered and with momentum."""
-import numpy as np
-
+from .. import backend
 from . import _checks
 from .optimizer import Optimizer
 
@@ -28,40 +27,42 @@ class RMSprop(Optimizer):
         _checks.at_least_zero("RMSprop", o, "alpha", "alpha value")
 
     def _init_state(self, p, state, group):
+        xp = backend.of(p).xp
         state["step"] = 0
-        state["square_avg"] = np.zeros_like(p)
+        state["square_avg"] = xp.zeros_like(p)
         if group["momentum"] > 0:
-            state["momentum_buffer"] = np.zeros_like(p)
+            state["momentum_buffer"] = xp.zeros_like(p)
         if group["centered"]:
-            state["grad_avg"] = np.zeros_like(p)
+            state["grad_avg"] = xp.zeros_like(p)
 
     def _update(self, p, g, state, group):
+        xp = backend.of(p).xp
         d_buf, tmp = self._scratch.get(p, 2)
         d = self._effective_grad(p, g, group["weight_decay"], group["maximize"], d_buf)
         state["step"] += 1
         alpha = group["alpha"]
         square_avg = state["square_avg"]
         square_avg *= alpha
-        np.multiply(d, d, out=tmp)
+        xp.multiply(d, d, out=tmp)
         tmp *= 1 - alpha
         square_avg += tmp
         if group["centered"]:
             grad_avg = state["grad_avg"]
-            np.subtract(d, grad_avg, out=tmp)
+            xp.subtract(d, grad_avg, out=tmp)
             tmp *= 1 - alpha
             grad_avg += tmp
-            np.multiply(grad_avg, grad_avg, out=tmp)
-            np.subtract(square_avg, tmp, out=tmp)
-            np.sqrt(tmp, out=tmp)
+            xp.multiply(grad_avg, grad_avg, out=tmp)
+            xp.subtract(square_avg, tmp, out=tmp)
+            xp.sqrt(tmp, out=tmp)
         else:
-            np.sqrt(square_avg, out=tmp)
+            xp.sqrt(square_avg, out=tmp)
         tmp += group["eps"]
-        np.divide(d, tmp, out=tmp)
+        xp.divide(d, tmp, out=tmp)
         if group["momentum"] > 0:
             buf = state["momentum_buffer"]
             buf *= group["momentum"]
             buf += tmp
-            np.multiply(buf, -group["lr"], out=tmp)
+            xp.multiply(buf, -group["lr"], out=tmp)
         else:
             tmp *= -group["lr"]
         p += tmp

@@ -1,7 +1,5 @@
 """SGD with optional momentum (heavy-ball or Nesterov), dampening, L2 weight decay and maximize."""
-import numpy as np
-
-from .. import _C
+from .. import backend
 from . import _checks
 from .optimizer import Optimizer
 
@@ -26,14 +24,15 @@ class SGD(Optimizer):
             raise ValueError("[SGD] Nesterov momentum requires a momentum and zero dampening")
 
     def _update(self, p, g, state, group):
+        xp = backend.of(p).xp
         momentum = group["momentum"]
         buf = state.get("momentum_buffer") if momentum != 0 else None
         ready = self._fused_ready(p, g) if buf is None else self._fused_ready(p, g, buf)
         if ready:  # one fused pass; the same operations, in the same order, as the NumPy code below
             first = momentum != 0 and buf is None
             if first:
-                buf = np.empty_like(p)  # the kernel fills it with this step's direction
-            _C.sgd_update(p, g, buf, group["lr"], momentum, group["dampening"], group["weight_decay"],
+                buf = xp.empty_like(p)  # the kernel fills it with this step's direction
+            backend.of(p).sgd_update(p, g, buf, group["lr"], momentum, group["dampening"], group["weight_decay"],
                           group["nesterov"], group["maximize"], first)
             if first:
                 state["momentum_buffer"] = buf
@@ -43,19 +42,19 @@ class SGD(Optimizer):
         if momentum != 0:
             buf = state.get("momentum_buffer")
             if buf is None:
-                buf = state["momentum_buffer"] = np.array(d, dtype=p.dtype, copy=True)
+                buf = state["momentum_buffer"] = xp.array(d, dtype=p.dtype, copy=True)
             else:
                 buf *= momentum
                 if group["dampening"] == 0:
                     buf += d
                 else:
-                    np.multiply(d, 1 - group["dampening"], out=tmp)
+                    xp.multiply(d, 1 - group["dampening"], out=tmp)
                     buf += tmp
             if group["nesterov"]:
-                np.multiply(buf, momentum, out=tmp)
-                np.add(d, tmp, out=tmp)
+                xp.multiply(buf, momentum, out=tmp)
+                xp.add(d, tmp, out=tmp)
                 d = tmp
             else:
                 d = buf
-        np.multiply(d, -group["lr"], out=tmp)
+        xp.multiply(d, -group["lr"], out=tmp)
         p += tmp

@@ -3,7 +3,7 @@ import time
 
 import numpy as np
 
-from ..autograd.grad_mode import no_grad
+from ..grad_mode import no_grad
 from .callbacks import Callback
 from .history import History
 

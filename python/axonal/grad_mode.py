@@ -1,4 +1,5 @@
-"""Whether operations record the graph: ``no_grad`` turns it off inside a ``with`` block or a function."""
+"""Whether operations record the graph: ``no_grad`` turns it off inside a ``with`` block or a function.
+A leaf module: the tensor layer below autograd needs it too (in-place checks)."""
 import functools
 import threading
 

@@ -1,0 +1,172 @@
+"""The CPU backend: NumPy arrays, and the C++ kernels of axonal._C (OpenMP, AVX2/AVX-512 chosen at run time).
+
+The bindings accept NumPy arrays and check what they need for memory safety themselves; the semantic checks
+(shapes that fit together, dtypes, devices) ran before in axonal.ops._checks. Arrays the kernels allocate start
+on a 64-byte cache line and are owned by an ``axonal._C.AlignedBuffer`` base.
+"""
+import numpy as np
+
+from .. import _C
+from ..random import generator
+from .base import Backend
+from .device import CPU
+
+_AlignedBuffer = _C.AlignedBuffer
+_F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
+
+
+def kernel_ready(a):
+    """True when the C++ elementwise kernels take ``a`` as it is: float32/float64, C-contiguous, aligned."""
+    if a.dtype.char not in "fd":
+        return False
+    flags = a.flags
+    return flags.c_contiguous and flags.aligned
+
+
+def _gemm_ready(x):
+    """x itself when the GEMM can read it in place, else a contiguous copy. In place means what the binding
+    accepts: rows contiguous with a row stride of at least a row, or the same for columns (a broadcast
+    matrix with a row stride of 0, e.g. a gradient expanded from a sum over rows, needs the copy)."""
+    if x.ndim >= 2:
+        item, strides = x.itemsize, x.strides
+        s0, s1 = strides[-2], strides[-1]
+        rows, cols = x.shape[-2], x.shape[-1]
+        if min(strides) >= 0 and (
+            ((s1 == item or cols <= 1) and s0 >= max(cols, 1) * item)
+            or ((s0 == item or rows <= 1) and s1 >= max(rows, 1) * item)
+        ):
+            return x
+    return np.ascontiguousarray(x)
+
+
+class CpuBackend(Backend):
+    device = CPU
+    xp = np
+    array_type = np.ndarray
+
+    # ---- memory -------------------------------------------------------------------------------------------
+    def from_host(self, array):
+        return array
+
+    def to_host(self, array):
+        return array
+
+    def owns(self, array):
+        base = array.base
+        return base is None or type(base) is _AlignedBuffer
+
+    def uniform(self, shape, dtype):
+        return generator().random(shape, dtype=np.dtype(dtype) if np.dtype(dtype) in (_F32, _F64) else _F64)
+
+    # ---- GEMM ---------------------------------------------------------------------------------------------
+    def matmul(self, a, b):
+        """a (..., M, K) @ b (..., K, N) for float arrays of one dtype with ndim >= 2, batches broadcast."""
+        # The Linear-layer case first: two 2-D matrices straight to the binding (it checks layouts in C++,
+        # ~0.1 us); anything it refuses (a view that needs a copy, an empty operand) takes the general path.
+        if a.ndim == 2 and b.ndim == 2:
+            if a.size and b.size:
+                try:
+                    return _C.matmul(a, b)
+                except (TypeError, ValueError):
+                    return _C.matmul(_gemm_ready(a), _gemm_ready(b))
+        batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+        M, K, N = a.shape[-2], a.shape[-1], b.shape[-1]
+        if a.size == 0 or b.size == 0:
+            # Empty operands (M, N, K or a batch of 0) give zeros, as in torch; _C.matmul refuses empty arrays.
+            return np.zeros(batch + (M, N), dtype=a.dtype)
+        if b.ndim == 2 and a.flags.c_contiguous:
+            # Stacked rows against one matrix: a single big GEMM (the Linear-layer case).
+            return _C.matmul(a.reshape(-1, K), _gemm_ready(b)).reshape(*batch, M, N)
+        a3 = _gemm_ready(np.broadcast_to(a, batch + (M, K)).reshape(-1, M, K))
+        b3 = _gemm_ready(np.broadcast_to(b, batch + (K, N)).reshape(-1, K, N))
+        return _C.matmul(a3, b3).reshape(*batch, M, N)
+
+    # ---- activations --------------------------------------------------------------------------------------
+    def relu_forward(self, x, inplace=False):
+        """max(x, 0) (NaN passes); into x itself when ``inplace`` and the kernel can write it."""
+        if kernel_ready(x):
+            return _C.relu_forward(x, x) if inplace else _C.relu_forward(x)
+        if inplace:
+            return np.maximum(x, 0, out=x)
+        return np.maximum(x, 0)
+
+    def relu_backward(self, g, out):
+        """g * (out > 0) for ReLU's result ``out``, as a new array."""
+        if g.dtype is out.dtype and g.shape == out.shape and kernel_ready(g) and kernel_ready(out):
+            return _C.relu_backward(g, out)
+        return g * (out > 0)
+
+    def bias_relu_(self, y, bias):
+        """relu(y + bias) into y (a fresh C-contiguous (M, N) GEMM result; bias (N,) or None)."""
+        if bias is not None and bias.dtype is y.dtype and kernel_ready(y) and kernel_ready(bias):
+            _C.bias_relu_forward(y, bias)
+            return y
+        if bias is not None:
+            y += bias
+        return self.relu_forward(y, inplace=True)
+
+    def softmax_cross_entropy(self, logits, target, weight, ignore_index, smoothing, need_grad):
+        """(per-row losses (M,), loss sum, weight sum, dlogits or None) for (M, C) logits and int64 targets;
+        the sums are float64 scalars of this device. Raises IndexError for a target out of range."""
+        rows, loss_sum, weight_sum, dlogits = _C.softmax_cross_entropy(
+            logits, target, weight, ignore_index, smoothing, need_grad)
+        return rows, np.float64(loss_sum), np.float64(weight_sum), dlogits
+
+    def fused_ce_ready(self, logits, target, weight):
+        """Whether softmax_cross_entropy takes these arrays in place."""
+        return (kernel_ready(logits) and target.dtype == np.int64 and target.flags.c_contiguous
+                and target.flags.aligned and (weight is None or (weight.dtype == logits.dtype and kernel_ready(weight))))
+
+    # ---- convolution and pooling (C-contiguous NCHW arrays) -----------------------------------------------
+    def conv2d_forward(self, x, w, b, stride, padding, dilation, relu=False):
+        return _C.conv2d_forward(x, w, b, stride, padding, dilation, relu=relu)
+
+    def conv2d_backward_input(self, g, w, input_shape, stride, padding, dilation):
+        return _C.conv2d_backward_input(g, w, input_shape, stride, padding, dilation)
+
+    def conv2d_backward_weight(self, g, x, weight_shape, with_bias, stride, padding, dilation):
+        """(grad_weight, grad_bias or None)."""
+        return _C.conv2d_backward_weight(g, x, weight_shape, with_bias, stride, padding, dilation)
+
+    def max_pool2d_forward(self, x, kernel, stride, padding):
+        """(out, argmax): argmax int32, the flat h * W + w of each window's winner in its input plane."""
+        return _C.max_pool2d_forward(x, kernel, stride, padding)
+
+    def max_pool2d_backward(self, g, argmax, input_shape):
+        return _C.max_pool2d_backward(g, argmax, input_shape)
+
+    def avg_pool2d_forward(self, x, kernel, stride, padding, count_include_pad):
+        return _C.avg_pool2d_forward(x, kernel, stride, padding, count_include_pad)
+
+    def avg_pool2d_backward(self, g, input_shape, kernel, stride, padding, count_include_pad):
+        return _C.avg_pool2d_backward(g, input_shape, kernel, stride, padding, count_include_pad)
+
+    # ---- optimizer updates (in place) ---------------------------------------------------------------------
+    def fused_update_ready(self, p, g, *state):
+        """Whether the fused update kernels take these arrays: one float dtype, C-contiguous and aligned, p and
+        the state writeable, and the gradient not sharing memory with the parameter. (The state arrays are
+        the optimizer's own; the kernel's binding still rejects any overlap among them.)"""
+        dt = p.dtype
+        if (dt != _F32 and dt != _F64) or g.dtype != dt:
+            return False
+        if not (p.flags.c_contiguous and p.flags.writeable and p.flags.aligned):
+            return False
+        if not (g.flags.c_contiguous and g.flags.aligned):
+            return False
+        for s in state:
+            if type(s) is not np.ndarray or s.dtype != dt or s.shape != p.shape:
+                return False
+            if not (s.flags.c_contiguous and s.flags.writeable and s.flags.aligned):
+                return False
+        return not np.may_share_memory(p, g)
+
+    def sgd_update(self, p, g, buf, lr, momentum, dampening, weight_decay, nesterov, maximize, init_buf):
+        _C.sgd_update(p, g, buf, lr, momentum, dampening, weight_decay, nesterov, maximize, init_buf)
+
+    def adam_update(self, p, g, exp_avg, exp_avg_sq, max_exp_avg_sq, lr, beta1, beta2, eps, weight_decay,
+                    decoupled, maximize, step_size, bias_correction2_sqrt):
+        _C.adam_update(p, g, exp_avg, exp_avg_sq, max_exp_avg_sq, lr, beta1, beta2, eps, weight_decay, decoupled,
+                       maximize, step_size, bias_correction2_sqrt)
+
+
+cpu = CpuBackend()
