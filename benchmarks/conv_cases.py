@@ -18,6 +18,9 @@ except ImportError:  # running from a checkout without PYTHONPATH=python
     import axonal as ax
 import axonal.nn.functional as F
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from model_twins import copy_weights, torch_twin  # noqa: E402
+
 RTOL, ATOL = 1e-3, 1e-4
 CONV_SHAPES = [(64, 1, 32, 28), (64, 32, 64, 14), (32, 64, 64, 56)]  # N, C, K, H (= W)
 CONV_KERNELS = [(3, 1), (5, 2)]  # kernel size, padding
@@ -252,26 +255,6 @@ def step_label(name):
     return f"{name} step b{STEP_BATCH} {opt}({args})"
 
 
-def torch_twin(name, torch):
-    """The torch model with the architecture of axonal.models.fashion_<name>() (same module indices, so
-    the state_dict names match)."""
-    nn = torch.nn
-    if name == "cnn":
-        return nn.Sequential(
-            nn.Conv2d(1, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-            nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-            nn.Flatten(),
-            nn.Linear(64 * 7 * 7, 128), nn.ReLU(),
-            nn.Linear(128, 10),
-        )
-    return nn.Sequential(
-        nn.Flatten(),
-        nn.Linear(784, 256), nn.ReLU(),
-        nn.Linear(256, 128), nn.ReLU(),
-        nn.Linear(128, 10),
-    )
-
-
 def make_models(name, torch, seed=0):
     """(axonal model, optimizer), and the torch twin with copies of the same initial weights (or None)."""
     make, opt_name, kw = STEPS[name]
@@ -280,8 +263,7 @@ def make_models(name, torch, seed=0):
     pair_a = (model, getattr(ax.optim, opt_name)(model.parameters(), **kw))
     if torch is None:
         return pair_a, None
-    twin = torch_twin(name, torch)
-    twin.load_state_dict({k: torch.tensor(v.numpy()) for k, v in model.state_dict().items()})  # strict
+    twin = copy_weights(model, torch_twin(name, torch), torch)
     return pair_a, (twin, getattr(torch.optim, opt_name)(twin.parameters(), **kw))
 
 

@@ -116,6 +116,13 @@ def asarray(x, dtype=None):
     return np.array(x, dtype=dtype, copy=True).view(EmulatedArray)
 
 
+def array(x, dtype=None, copy=True):
+    """A device array of x (a copy unless copy=False and x is already a device array of that dtype)."""
+    if not copy and isinstance(x, EmulatedArray) and (dtype is None or x.dtype == np.dtype(dtype)):
+        return x
+    return np.array(x.view(np.ndarray) if isinstance(x, EmulatedArray) else x, dtype=dtype, copy=True).view(EmulatedArray)
+
+
 def asnumpy(x):
     return x.get() if isinstance(x, EmulatedArray) else np.asarray(x)
 
@@ -162,7 +169,7 @@ class _Namespace(types.ModuleType):
         super().__init__("axonal.backend.emulated.xp")
         self.ndarray = EmulatedArray
         self.asarray = asarray
-        self.array = asarray
+        self.array = array
         self.asnumpy = asnumpy
 
     def __getattr__(self, name):

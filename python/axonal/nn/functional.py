@@ -5,11 +5,11 @@ from ..ops.linear import linear
 from ..ops.loss import (
     binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, l1_loss, mse_loss, nll_loss,
 )
-from ..ops.pool import avg_pool2d, max_pool2d
+from ..ops.pool import adaptive_avg_pool2d, avg_pool2d, max_pool2d
 from ..ops.regularize import batch_norm, dropout
 
 __all__ = [
-    "avg_pool2d", "batch_norm", "binary_cross_entropy", "binary_cross_entropy_with_logits", "conv2d", "conv2d_relu",
+    "adaptive_avg_pool2d", "avg_pool2d", "batch_norm", "binary_cross_entropy", "binary_cross_entropy_with_logits", "conv2d", "conv2d_relu",
     "cross_entropy", "dropout", "l1_loss", "leaky_relu", "linear", "log_softmax", "max_pool2d", "mse_loss",
     "nll_loss", "relu", "sigmoid", "softmax", "step", "tanh",
 ]

@@ -4,7 +4,7 @@ from collections import OrderedDict
 from ..ops import activation as A
 from ..ops.conv import conv2d_relu
 from ..ops.linear import linear_relu
-from ..ops.pool import avg_pool2d, max_pool2d
+from ..ops.pool import adaptive_avg_pool2d, avg_pool2d, max_pool2d
 from ..ops.regularize import dropout
 from .layers import Conv2d, Linear
 from .module import Module
@@ -92,6 +92,18 @@ class AvgPool2d(_Pool2d):
 
     def forward(self, x):
         return avg_pool2d(x, self.kernel_size, self.stride, self.padding, self.count_include_pad)
+
+
+class AdaptiveAvgPool2d(Module):
+    def __init__(self, output_size):
+        super().__init__()
+        self.output_size = output_size
+
+    def forward(self, x):
+        return adaptive_avg_pool2d(x, self.output_size)
+
+    def extra_repr(self):
+        return f"output_size={self.output_size}"
 
 
 class Flatten(Module):

@@ -37,17 +37,18 @@ class Adam(Optimizer):
             state["max_exp_avg_sq"] = xp.zeros_like(p)
 
     def _update(self, p, g, state, group):
-        xp = backend.of(p).xp
+        bk = backend.of(p)
+        xp = bk.xp
         lr, wd = group["lr"], group["weight_decay"]
         beta1, beta2 = group["betas"]
         exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
         max_sq = state["max_exp_avg_sq"] if group["amsgrad"] else None
-        ready = (self._fused_ready(p, g, exp_avg, exp_avg_sq) if max_sq is None
-                 else self._fused_ready(p, g, exp_avg, exp_avg_sq, max_sq))
+        ready = self._use_fused and (bk.fused_update_ready(p, g, exp_avg, exp_avg_sq) if max_sq is None
+                                     else bk.fused_update_ready(p, g, exp_avg, exp_avg_sq, max_sq))
         if ready:  # one fused pass; the same operations, in the same order, as the NumPy code below
             state["step"] += 1
             step = state["step"]
-            backend.of(p).adam_update(p, g, exp_avg, exp_avg_sq, max_sq, lr, beta1, beta2, group["eps"], wd,
+            bk.adam_update(p, g, exp_avg, exp_avg_sq, max_sq, lr, beta1, beta2, group["eps"], wd,
                            group["decoupled_weight_decay"], group["maximize"], lr / (1 - beta1**step),
                            math.sqrt(1 - beta2**step))
             return

@@ -2,12 +2,14 @@
 
 Updates act on ``p.data`` in place (models and the optimizer share the array). Subclasses provide
 ``_check(options)`` (hyperparameter validation), ``_init_state(p, state, group)`` and
-``_update(p, g, state, group)``, where ``p`` is the parameter's array and ``g`` its gradient array.
+``_update(p, g, state, group)``, where ``p`` is the parameter's array and ``g`` its gradient array; both
+compute with the array module of the parameter's device, so the state lives where the parameter does (and
+follows it when the model is moved after the state was made).
 
-SGD, Adam and AdamW run their update as one fused kernel of the parameter's device (the backend's sgd_update /
-adam_update) when ``_fused_ready`` holds for the parameter, gradient and state arrays, and through the
-device's array module otherwise; the two paths compute the same operations in the same order. Setting ``_use_fused = False`` on an optimizer forces
-the NumPy path (the tests compare the two).
+SGD, Adam and AdamW run their update as one fused kernel of the device (the backend's sgd_update /
+adam_update) when its ``fused_update_ready`` holds for the parameter, gradient and state arrays, and through
+the array module otherwise; the two paths compute the same operations in the same order. Setting
+``_use_fused = False`` on an optimizer forces the array-module path (the tests compare the two).
 """
 import warnings
 from collections import defaultdict
@@ -39,6 +41,7 @@ class Optimizer:
         self.state = defaultdict(dict)
         self.param_groups = []
         self._scratch = _Scratch()
+        self._state_kind = {}  # id(parameter) -> the array type its state was made for (its device)
         if isinstance(params, Tensor):
             raise TypeError(
                 f"[{self._name}] params should be an iterable of Tensors or dicts, but got a single Tensor "
@@ -133,8 +136,10 @@ class Optimizer:
                 state = self.state[p]
                 if not state:
                     self._init_state(p.data, state, group)
-                else:
-                    _follow_parameter(state, p.data)
+                    self._state_kind[id(p)] = type(p.data)
+                elif self._state_kind.get(id(p)) is not type(p.data):
+                    _follow_parameter(state, p.data)  # the model moved (or the state was loaded)
+                    self._state_kind[id(p)] = type(p.data)
                 self._update(p.data, g, state, group)
         return loss
 
@@ -158,10 +163,6 @@ class Optimizer:
         else:
             xp.add(out, g, out=out)
         return out
-
-    def _fused_ready(self, p, g, *state):
-        """Whether the device's fused update kernel can take these arrays (see its backend)."""
-        return self._use_fused and backend.of(p).fused_update_ready(p, g, *state)
 
     # ---- state_dict -------------------------------------------------------------------------
     def state_dict(self):

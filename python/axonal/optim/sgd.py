@@ -24,15 +24,16 @@ class SGD(Optimizer):
             raise ValueError("[SGD] Nesterov momentum requires a momentum and zero dampening")
 
     def _update(self, p, g, state, group):
-        xp = backend.of(p).xp
+        bk = backend.of(p)
+        xp = bk.xp
         momentum = group["momentum"]
         buf = state.get("momentum_buffer") if momentum != 0 else None
-        ready = self._fused_ready(p, g) if buf is None else self._fused_ready(p, g, buf)
+        ready = self._use_fused and (bk.fused_update_ready(p, g) if buf is None else bk.fused_update_ready(p, g, buf))
         if ready:  # one fused pass; the same operations, in the same order, as the NumPy code below
             first = momentum != 0 and buf is None
             if first:
                 buf = xp.empty_like(p)  # the kernel fills it with this step's direction
-            backend.of(p).sgd_update(p, g, buf, group["lr"], momentum, group["dampening"], group["weight_decay"],
+            bk.sgd_update(p, g, buf, group["lr"], momentum, group["dampening"], group["weight_decay"],
                           group["nesterov"], group["maximize"], first)
             if first:
                 state["momentum_buffer"] = buf
