@@ -17,7 +17,7 @@ from .random import generator
 
 
 class Tensor:
-    __slots__ = ("data", "grad", "requires_grad", "_ctx", "_retains_grad", "__weakref__")
+    __slots__ = ("data", "grad", "requires_grad", "_ctx", "_retains_grad", "_hooks", "__weakref__")
     __array_priority__ = 1000  # ndarray <op> Tensor defers to Tensor's reflected operators
 
     def __init__(self, data, requires_grad=False, dtype=None):
@@ -128,6 +128,26 @@ class Tensor:
     def retain_grad(self):
         self._retains_grad = True
         return self
+
+    def register_hook(self, hook):
+        """Calls ``hook(grad)`` when this tensor's gradient has been computed; a returned tensor replaces the
+        gradient. Returns a handle whose ``remove()`` takes the hook off."""
+        if not self.requires_grad:
+            raise RuntimeError(f"[register_hook] cannot register a hook on a tensor that doesn't require grad "
+                               f"(shape {self.shape})")
+        return self._hook_list().add(self._hooks.grad_hooks, hook)
+
+    def register_post_accumulate_grad_hook(self, hook):
+        """Calls ``hook(tensor)`` after the gradient has been accumulated into this leaf's ``.grad``."""
+        if self._ctx is not None:
+            raise RuntimeError("[register_post_accumulate_grad_hook] only leaf tensors have their gradient "
+                               f"accumulated (this one, of shape {self.shape}, was produced by an op)")
+        return self._hook_list().add(self._hooks.post_hooks, hook)
+
+    def _hook_list(self):
+        if self._hooks is None:
+            self._hooks = _Hooks()
+        return self._hooks
 
     def detach(self):
         return Tensor._make(self.data)
@@ -240,7 +260,54 @@ def _init(t, array):
     t.grad = None
     t._ctx = None
     t._retains_grad = False
+    t._hooks = None
     t.requires_grad = False
+
+
+class _Hooks:
+    """A tensor's hooks, kept in order of registration; the autograd engine runs them."""
+
+    __slots__ = ("grad_hooks", "post_hooks")
+
+    def __init__(self):
+        self.grad_hooks, self.post_hooks = [], []
+
+    @staticmethod
+    def add(hooks, hook):
+        if not callable(hook):
+            raise TypeError(f"[register_hook] a hook must be callable, got {type(hook).__name__}")
+        hooks.append(hook)
+        return RemovableHandle(hooks, hook)
+
+    def run_grad_hooks(self, tensor, g, owned):
+        """(gradient after the hooks, whether the engine still owns it). A hook sees the gradient as a Tensor
+        and may return a replacement (a Tensor of the same shape), or None to keep it."""
+        for hook in list(self.grad_hooks):
+            result = hook(Tensor._make(g))
+            owned = False  # the hook may have kept a reference
+            if result is not None:
+                if not isinstance(result, Tensor) or result.shape != tensor.shape:
+                    raise RuntimeError(f"[register_hook] a hook returned {type(result).__name__} "
+                                       f"{getattr(result, 'shape', '')}; expected a Tensor of shape {tensor.shape}")
+                g = result.data
+        return g, owned
+
+    def run_post_accumulate_hooks(self, tensor):
+        for hook in list(self.post_hooks):
+            hook(tensor)
+
+
+class RemovableHandle:
+    """What register_hook returns: ``remove()`` unregisters the hook (a second remove does nothing)."""
+
+    __slots__ = ("_hooks", "_hook")
+
+    def __init__(self, hooks, hook):
+        self._hooks, self._hook = hooks, hook
+
+    def remove(self):
+        if self._hook in self._hooks:
+            self._hooks.remove(self._hook)
 
 
 def index_key(index):

@@ -5,7 +5,7 @@ Tensor without an import cycle; the methods that need the layers above it (the o
 are attached here, once, when the package is imported (axonal/__init__.py imports this module right after
 the ops). Each entry forwards to the op of the same name.
 """
-from .autograd import engine
+from .autograd import api as _autograd
 from .ops import activation as _act
 from .ops import elementwise as _ew
 from .ops import linalg as _la
@@ -35,8 +35,8 @@ def _compare(op, fn):
     return method
 
 
-def _backward(self, gradient=None, retain_graph=False):
-    engine.backward(self, gradient, retain_graph=retain_graph)
+def _backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+    _autograd.backward(self, None if gradient is None else [gradient], retain_graph, create_graph, inputs)
 
 
 _METHODS = {

@@ -1,6 +1,6 @@
 """Reverse-mode differentiation over the graph recorded by Function.apply.
 
-backward() first counts, for every tensor reachable from the root, how many recorded uses it has, then
+backward() first counts, for every tensor reachable from the roots, how many recorded uses it has, then
 runs each node's backward once all of its uses have handed their gradient in (a ready stack, as in
 torch's engine), so every node is visited once and a chain of single-use nodes goes straight through.
 
@@ -9,10 +9,16 @@ made itself (un-broadcasting sums, dtype casts, sums of two contributions) and t
 Function that declares ``fresh_grads`` (its backward returns only newly allocated arrays). An owned array
 takes further contributions in place and becomes a leaf's ``.grad`` without a copy; anything else (the
 incoming gradient handed back, a view, a saved array, the user's seed) is copied or added out of place.
+
+When a tensor's gradient is complete (all its uses have handed theirs in), its hooks run: the gradient hooks
+of ``Tensor.register_hook`` (which may replace it), then, for a leaf, the accumulation into ``.grad`` and the
+hooks of ``register_post_accumulate_grad_hook`` (data-parallel training starts its all-reduce there).
+``capture`` (autograd.grad) collects the gradients of chosen tensors instead of accumulating any ``.grad``.
+With ``create_graph`` the backward pass itself is recorded (autograd/higher_order.py).
 """
 from .. import backend as _backend
-from ..tensor import Tensor
 from ..grad_mode import _state
+from ..tensor import Tensor
 
 _backend_of_type = _backend._by_type
 
@@ -30,13 +36,13 @@ def sum_to_shape(grad, shape):
     return grad.reshape(shape)
 
 
-def _count_uses(root):
-    """id(tensor) -> number of recorded uses, and id(ctx) -> its edges, for everything reachable from root.
+def count_uses(roots):
+    """id(tensor) -> number of recorded uses, and id(ctx) -> its edges, for everything reachable from roots.
 
     An edge is (position, input) for an input that takes a gradient: it required one when the op ran and
     still does (detach_ or requires_grad_(False) since then cut the edge)."""
     uses, edges_of = {}, {}
-    stack = [root]
+    stack = list(roots)
     while stack:
         ctx = stack.pop()._ctx
         if ctx is None or id(ctx) in edges_of:
@@ -55,39 +61,68 @@ def _count_uses(root):
     return uses, edges_of
 
 
-def backward(root, grad=None, retain_graph=False):
+def seed_for(root, grad):
+    """The gradient to start from at ``root``: ones for a one-element root, else the user's (an array of root's
+    device and dtype: a float64 seed on a float32 graph would otherwise reach the float32-only kernels of
+    conv/pool backward with mismatched dtypes)."""
     if not root.requires_grad:
         raise RuntimeError(f"[backward] tensor of shape {root.shape} does not require grad and has no graph")
+    bk = _backend.of(root.data)
     if grad is None:
         if root.data.size != 1:
             raise RuntimeError(
                 f"[backward] grad can be implicitly created only for a single-element tensor, got shape {root.shape}"
             )
-        grad = _backend.of(root.data).xp.ones_like(root.data)
-    else:
-        grad = _seed(root, grad)
-        if grad.shape != root.shape:
-            raise ValueError(f"[backward] grad has shape {grad.shape} but the tensor has shape {root.shape}")
+        return bk.xp.ones_like(root.data)
+    if isinstance(grad, Tensor):
+        if type(grad.data) is not bk.array_type:
+            raise RuntimeError(f"[backward] the gradient is on {grad.device} but the tensor is on {root.device}")
+        grad = grad.data
+    elif type(grad) is not bk.array_type:
+        grad = bk.from_host(_backend.cpu.xp.asarray(grad))
+    if grad.shape != root.shape:
+        raise ValueError(f"[backward] grad has shape {grad.shape} but the tensor has shape {root.shape}")
+    return grad if grad.dtype == root.dtype else grad.astype(root.dtype)
 
-    uses, edges_of = _count_uses(root)
-    grads = {id(root): grad}
-    owned = set()  # ids of the arrays in `grads` that the engine may write into or give away
-    ready = [root]
+
+def backward(roots, grads=None, retain_graph=False, create_graph=False, capture=None):
+    """Backpropagates from each root with its gradient (None: ones for a one-element root).
+
+    capture: None, or tensors whose gradients to return (a list in the same order, None where a tensor got
+    none) instead of accumulating into any leaf's .grad."""
+    roots = list(roots)
+    grads = [None] * len(roots) if grads is None else list(grads)
+    seeds = [seed_for(r, g) for r, g in zip(roots, grads)]
+    if create_graph:
+        from .higher_order import backward_recording
+
+        return backward_recording(roots, seeds, capture)
+    uses, edges_of = count_uses(roots)
+    pending, owned = {}, set()  # id -> gradient array so far; ids of those the engine may write into
+    for root, seed in zip(roots, seeds):
+        _add_grad(pending, owned, root, seed, False)
+    captured = None if capture is None else {id(t): None for t in capture}
+    ready = [r for r in dict.fromkeys(roots) if id(r) not in uses]  # roots that no other root depends on
     prev_mode, _state.enabled = _state.enabled, False  # no_grad(), without the context-manager objects
     try:
         while ready:
             tensor = ready.pop()
             key = id(tensor)
-            g = grads.pop(key, None)
+            g = pending.pop(key, None)
             is_owned = key in owned
             if is_owned:
                 owned.discard(key)
+            if g is not None and tensor._hooks is not None:
+                g, is_owned = tensor._hooks.run_grad_hooks(tensor, g, is_owned)
+            if captured is not None and key in captured:
+                captured[key] = g if is_owned else (None if g is None else g.copy())
+                is_owned = False
             ctx = tensor._ctx
             if ctx is None:
-                if g is not None:
+                if g is not None and captured is None:
                     _accumulate_into_leaf(tensor, g, is_owned)
                 continue
-            if g is not None and tensor._retains_grad:
+            if g is not None and tensor._retains_grad and captured is None:
                 _accumulate_into_leaf(tensor, g, False)  # g goes on to backward_fn, which may hand it back
             edges = edges_of[id(ctx)]
             if g is not None and edges:
@@ -98,7 +133,7 @@ def backward(root, grad=None, retain_graph=False):
                 for i, inp in edges:
                     ig = in_grads[i] if i < len(in_grads) else None
                     if ig is not None:
-                        _add_grad(grads, owned, inp, ig, fresh)
+                        _add_grad(pending, owned, inp, ig, fresh)
             for _, inp in edges:
                 k = id(inp)
                 left = uses[k] - 1
@@ -109,19 +144,9 @@ def backward(root, grad=None, retain_graph=False):
                 _released(ctx)
     finally:
         _state.enabled = prev_mode
-
-
-def _seed(root, grad):
-    """The user's gradient for ``root`` as an array of root's device and dtype (a float64 seed on a float32
-    graph would otherwise reach the float32-only kernels of conv/pool backward with mismatched dtypes)."""
-    bk = _backend.of(root.data)
-    if isinstance(grad, Tensor):
-        if type(grad.data) is not bk.array_type:
-            raise RuntimeError(f"[backward] the gradient is on {grad.device} but the tensor is on {root.device}")
-        grad = grad.data
-    elif type(grad) is not bk.array_type:
-        grad = bk.from_host(_backend.cpu.xp.asarray(grad))
-    return grad if grad.dtype == root.dtype else grad.astype(root.dtype)
+    if captured is not None:
+        return [captured[id(t)] for t in capture]
+    return None
 
 
 def _add_grad(grads, owned, inp, ig, fresh):
@@ -152,7 +177,8 @@ def _add_grad(grads, owned, inp, ig, fresh):
     elif key in owned:
         acc += ig
     else:
-        grads[key] = acc + ig
+        total = acc + ig  # 0-d arrays add up to a scalar: make it an array of the device again
+        grads[key] = total if type(total) is kind else _backend_of_type[kind].xp.asarray(total)
         owned.add(key)
 
 
@@ -178,3 +204,5 @@ def _accumulate_into_leaf(tensor, g, owned=False):
         tensor.grad = Tensor._make(g)
     else:
         tensor.grad.data += g
+    if tensor._hooks is not None:
+        tensor._hooks.run_post_accumulate_hooks(tensor)

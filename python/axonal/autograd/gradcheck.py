@@ -1,7 +1,6 @@
 """Finite-difference check of analytic gradients (use float64 inputs)."""
 import numpy as np
 
-from ..grad_mode import no_grad
 
 
 def _outputs(fn, inputs):
@@ -23,8 +22,9 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True):
         if t.dtype != np.float64:
             raise TypeError(f"[gradcheck] inputs should be float64 for finite differences, got {t.dtype} {t.shape}")
 
-    with no_grad():
-        base = [o._host().copy() for o in _outputs(fn, inputs)]
+    # fn runs with grad mode on throughout: it may differentiate something itself (a first derivative taken
+    # with create_graph=True, whose derivatives this then checks).
+    base = [o._host().copy() for o in _outputs(fn, inputs)]
 
     for oi, out_base in enumerate(base):
         n_out = out_base.size
@@ -49,11 +49,10 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True):
                 # Index the array itself: reshape(-1) of a non-contiguous input would perturb a copy.
                 pos = np.unravel_index(e, t.shape)
                 orig = t.data[pos]
-                with no_grad():
-                    t.data[pos] = orig + eps
-                    plus = _outputs(fn, inputs)[oi]._host().astype(np.float64).reshape(-1)
-                    t.data[pos] = orig - eps
-                    minus = _outputs(fn, inputs)[oi]._host().astype(np.float64).reshape(-1)
+                t.data[pos] = orig + eps
+                plus = _outputs(fn, inputs)[oi]._host().astype(np.float64).reshape(-1)
+                t.data[pos] = orig - eps
+                minus = _outputs(fn, inputs)[oi]._host().astype(np.float64).reshape(-1)
                 t.data[pos] = orig
                 numeric[:, e] = (plus - minus) / (2 * eps)
             # Written as not(<=) so that NaN/inf in either Jacobian counts as a mismatch instead of passing.

@@ -1,6 +1,8 @@
 """Activations and (log-)softmax on the backend's array module; softmax subtracts the max for stability.
 ReLU runs the backend's fused kernels (one pass, no mask temporary)."""
 from ..autograd.function import Function
+from ..tensor import Tensor
+from .elementwise import where
 
 
 class ReLU(Function):
@@ -16,6 +18,10 @@ class ReLU(Function):
     def backward(ctx, g):
         return ctx.backend.relu_backward(g, ctx.saved[0])
 
+    @staticmethod
+    def backward_tensors(ctx, g):
+        return g * Tensor._make(ctx.saved[0] > 0)
+
 
 class LeakyReLU(Function):
     @staticmethod
@@ -28,6 +34,11 @@ class LeakyReLU(Function):
     def backward(ctx, g):
         (x,) = ctx.saved
         return ctx.xp.where(x > 0, g, g * ctx.slope).astype(g.dtype, copy=False), None
+
+    @staticmethod
+    def backward_tensors(ctx, g):
+        x = ctx.inputs[0]
+        return where(x > 0, g, g * ctx.slope), None
 
 
 class Sigmoid(Function):
@@ -45,6 +56,11 @@ class Sigmoid(Function):
         (s,) = ctx.saved
         return g * s * (1 - s)
 
+    @staticmethod
+    def backward_tensors(ctx, g):
+        s = sigmoid(ctx.inputs[0])
+        return g * s * (1 - s)
+
 
 class Tanh(Function):
     @staticmethod
@@ -58,6 +74,11 @@ class Tanh(Function):
         (t,) = ctx.saved
         return g * (1 - t * t)
 
+    @staticmethod
+    def backward_tensors(ctx, g):
+        t = tanh(ctx.inputs[0])
+        return g * (1 - t * t)
+
 
 class Step(Function):
     """Heaviside threshold: 1 where x > threshold, else 0. Its derivative is 0 almost everywhere."""
@@ -69,6 +90,10 @@ class Step(Function):
     @staticmethod
     def backward(ctx, g):
         return ctx.xp.zeros_like(g), None
+
+    @staticmethod
+    def backward_tensors(ctx, g):
+        return g * 0, None
 
 
 class Softmax(Function):
@@ -86,6 +111,11 @@ class Softmax(Function):
         (s,) = ctx.saved
         return s * (g - (g * s).sum(axis=ctx.axis, keepdims=True)), None
 
+    @staticmethod
+    def backward_tensors(ctx, g):
+        s = softmax(ctx.inputs[0], ctx.axis)
+        return s * (g - (g * s).sum(ctx.axis, keepdim=True)), None
+
 
 class LogSoftmax(Function):
     @staticmethod
@@ -101,6 +131,11 @@ class LogSoftmax(Function):
     def backward(ctx, g):
         (out,) = ctx.saved
         return g - ctx.xp.exp(out) * g.sum(axis=ctx.axis, keepdims=True), None
+
+    @staticmethod
+    def backward_tensors(ctx, g):
+        out = log_softmax(ctx.inputs[0], ctx.axis)
+        return g - out.exp() * g.sum(ctx.axis, keepdim=True), None
 
 
 def _axis(x, dim, op):

@@ -18,6 +18,10 @@ class ToDevice(Function):
     def backward(ctx, g):
         return backend.transfer(g, ctx.source), None
 
+    @staticmethod
+    def backward_tensors(ctx, g):
+        return ToDevice.apply(g, ctx.source), None
+
 
 def parse_to_args(args, kwargs):
     """torch's forms: to(dtype), to(device), to(device, dtype), to(tensor), with device=/dtype= keywords;

@@ -18,6 +18,10 @@ class Add(Function):
     def backward(ctx, g):
         return g, g
 
+    @staticmethod
+    def backward_tensors(ctx, g):
+        return g, g
+
 
 class Sub(Function):
     @staticmethod
@@ -27,6 +31,10 @@ class Sub(Function):
     @staticmethod
     def backward(ctx, g):
         return g, -g if ctx.needs_input_grad[1] else None
+
+    @staticmethod
+    def backward_tensors(ctx, g):
+        return g, -g
 
 
 class Mul(Function):
@@ -42,6 +50,11 @@ class Mul(Function):
         gb = g * a if ctx.needs_input_grad[1] else None
         return ga, gb
 
+    @staticmethod
+    def backward_tensors(ctx, g):
+        a, b = ctx.inputs
+        return g * b, g * a
+
 
 class Div(Function):
     @staticmethod
@@ -55,6 +68,11 @@ class Div(Function):
         ga = g / b if ctx.needs_input_grad[0] else None
         gb = -g * a / (b * b) if ctx.needs_input_grad[1] else None
         return ga, gb
+
+    @staticmethod
+    def backward_tensors(ctx, g):
+        a, b = ctx.inputs
+        return g / b, -g * a / (b * b)
 
 
 class Pow(Function):
@@ -75,6 +93,16 @@ class Pow(Function):
                 gp = g * out * xp.where(a > 0, xp.log(xp.where(a > 0, a, 1)), 0)
         return ga, gp
 
+    @staticmethod
+    def backward_tensors(ctx, g):
+        a, p = ctx.inputs
+        ga = g * p * a ** (p - 1) if ctx.needs_input_grad[0] else None
+        gp = None
+        if ctx.needs_input_grad[1]:
+            positive = a > 0
+            gp = g * a ** p * where(positive, log(where(positive, a, 1.0)), 0.0)
+        return ga, gp
+
 
 class Neg(Function):
     @staticmethod
@@ -83,6 +111,10 @@ class Neg(Function):
 
     @staticmethod
     def backward(ctx, g):
+        return -g
+
+    @staticmethod
+    def backward_tensors(ctx, g):
         return -g
 
 
@@ -97,6 +129,10 @@ class Exp(Function):
     def backward(ctx, g):
         return g * ctx.saved[0]
 
+    @staticmethod
+    def backward_tensors(ctx, g):
+        return g * exp(ctx.inputs[0])
+
 
 class Log(Function):
     @staticmethod
@@ -107,6 +143,10 @@ class Log(Function):
     @staticmethod
     def backward(ctx, g):
         return g / ctx.saved[0]
+
+    @staticmethod
+    def backward_tensors(ctx, g):
+        return g / ctx.inputs[0]
 
 
 class Sqrt(Function):
@@ -120,6 +160,10 @@ class Sqrt(Function):
     def backward(ctx, g):
         return g / (2 * ctx.saved[0])
 
+    @staticmethod
+    def backward_tensors(ctx, g):
+        return g / (2 * sqrt(ctx.inputs[0]))
+
 
 class Abs(Function):
     @staticmethod
@@ -130,6 +174,10 @@ class Abs(Function):
     @staticmethod
     def backward(ctx, g):
         return g * ctx.xp.sign(ctx.saved[0])
+
+    @staticmethod
+    def backward_tensors(ctx, g):
+        return g * Tensor._make(ctx.xp.sign(ctx.inputs[0].data))
 
 
 class Clamp(Function):
@@ -150,6 +198,10 @@ class Clamp(Function):
     def backward(ctx, g):
         return g * ctx.saved[0], None, None
 
+    @staticmethod
+    def backward_tensors(ctx, g):
+        return g * Tensor._make(ctx.saved[0]), None, None
+
 
 class Where(Function):
     @staticmethod
@@ -166,6 +218,11 @@ class Where(Function):
         gb = xp.where(cond, 0, g) if ctx.needs_input_grad[2] else None
         return None, ga, gb
 
+    @staticmethod
+    def backward_tensors(ctx, g):
+        cond = Tensor._make(ctx.saved[0])
+        return None, where(cond, g, 0.0), where(cond, 0.0, g)
+
 
 class Cast(Function):
     @staticmethod
@@ -177,6 +234,10 @@ class Cast(Function):
     def backward(ctx, g):
         return g.astype(ctx.in_dtype), None
 
+    @staticmethod
+    def backward_tensors(ctx, g):
+        return cast(g, ctx.in_dtype), None
+
 
 class Clone(Function):
     @staticmethod
@@ -185,6 +246,10 @@ class Clone(Function):
 
     @staticmethod
     def backward(ctx, g):
+        return g
+
+    @staticmethod
+    def backward_tensors(ctx, g):
         return g
 
 

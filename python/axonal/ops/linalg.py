@@ -21,6 +21,11 @@ class MatMul(Function):
         gb = mm(a.swapaxes(-1, -2), g) if ctx.needs_input_grad[1] else None
         return ga, gb
 
+    @staticmethod
+    def backward_tensors(ctx, g):
+        a, b = ctx.inputs
+        return g @ b.transpose(-1, -2), a.transpose(-1, -2) @ g
+
 
 def matmul(a, b):
     a = a if isinstance(a, Tensor) else Tensor(a)

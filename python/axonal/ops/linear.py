@@ -6,6 +6,7 @@ the two GEMMs. The values and gradients are those of the two ops in sequence, bi
 nn.Sequential uses it for a Linear followed by a ReLU.
 """
 from ..autograd.function import Function
+from ..tensor import Tensor
 from . import _checks
 from .elementwise import cast
 
@@ -24,6 +25,14 @@ def _linear_backward(ctx, x, w, g):
     return gx, gw, gb
 
 
+def _linear_backward_tensors(ctx, g):
+    """_linear_backward with differentiable ops (create_graph=True)."""
+    x, w = ctx.inputs[0], ctx.inputs[1]
+    g2 = g.reshape(-1, g.shape[-1])
+    gb = g2.sum(0) if len(ctx.inputs) > 2 and ctx.inputs[2] is not None else None
+    return g @ w, g2.T @ x.reshape(-1, x.shape[-1]), gb
+
+
 class Linear(Function):
     fresh_grads = True  # every gradient is a new GEMM result or a new sum
 
@@ -40,6 +49,10 @@ class Linear(Function):
         x, w = ctx.saved
         return _linear_backward(ctx, x, w, g)
 
+    @staticmethod
+    def backward_tensors(ctx, g):
+        return _linear_backward_tensors(ctx, g)
+
 
 class LinearReLU(Function):
     fresh_grads = True
@@ -55,6 +68,10 @@ class LinearReLU(Function):
     def backward(ctx, g):
         x, w, out = ctx.saved
         return _linear_backward(ctx, x, w, ctx.backend.relu_backward(g, out))
+
+    @staticmethod
+    def backward_tensors(ctx, g):
+        return _linear_backward_tensors(ctx, g * Tensor._make(ctx.saved[2] > 0))
 
 
 def _apply(fn, x, weight, bias):

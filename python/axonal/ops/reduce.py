@@ -36,6 +36,16 @@ def _expand_back(xp, g, shape, axes, keepdim):
     return xp.broadcast_to(g, shape)
 
 
+def _expand_back_tensor(g, shape, axes, keepdim):
+    """_expand_back with differentiable ops (create_graph=True)."""
+    if axes is None:
+        return g.reshape((1,) * len(shape)).expand(shape)
+    if not keepdim:
+        for axis in sorted(axes):
+            g = g.unsqueeze(axis)
+    return g.expand(shape)
+
+
 class Sum(Function):
     @staticmethod
     def forward(ctx, a, axes, keepdim):
@@ -45,6 +55,10 @@ class Sum(Function):
     @staticmethod
     def backward(ctx, g):
         return _expand_back(ctx.xp, g, ctx.shape, ctx.axes, ctx.keepdim), None, None
+
+    @staticmethod
+    def backward_tensors(ctx, g):
+        return _expand_back_tensor(g, ctx.shape, ctx.axes, ctx.keepdim), None, None
 
 
 class Mean(Function):
@@ -57,6 +71,10 @@ class Mean(Function):
     @staticmethod
     def backward(ctx, g):
         return _expand_back(ctx.xp, g / ctx.count, ctx.shape, ctx.axes, ctx.keepdim), None, None
+
+    @staticmethod
+    def backward_tensors(ctx, g):
+        return _expand_back_tensor(g / ctx.count, ctx.shape, ctx.axes, ctx.keepdim), None, None
 
 
 class Var(Function):
@@ -74,6 +92,13 @@ class Var(Function):
         (centered,) = ctx.saved
         g = _expand_back(ctx.xp, g, ctx.shape, ctx.axes, ctx.keepdim)
         return g * (2.0 / ctx.denom) * centered, None, None, None
+
+    @staticmethod
+    def backward_tensors(ctx, g):
+        a = ctx.inputs[0]
+        axes = ctx.axes if ctx.axes is not None else tuple(range(a.ndim))
+        centered = a - a.mean(axes, keepdim=True)
+        return _expand_back_tensor(g, ctx.shape, ctx.axes, ctx.keepdim) * (2.0 / ctx.denom) * centered, None, None, None
 
 
 class Extremum(Function):

@@ -27,6 +27,10 @@ class Reshape(Function):
     def backward(ctx, g):
         return g.reshape(ctx.shape), None
 
+    @staticmethod
+    def backward_tensors(ctx, g):
+        return g.reshape(ctx.shape), None
+
 
 class Permute(Function):
     @staticmethod
@@ -37,6 +41,10 @@ class Permute(Function):
     @staticmethod
     def backward(ctx, g):
         return g.transpose(ctx.inverse), None
+
+    @staticmethod
+    def backward_tensors(ctx, g):
+        return g.permute(ctx.inverse), None
 
 
 class Expand(Function):
@@ -51,6 +59,10 @@ class Expand(Function):
     def backward(ctx, g):
         return g, None  # the engine sums over the broadcast axes
 
+    @staticmethod
+    def backward_tensors(ctx, g):
+        return g, None
+
 
 class Index(Function):
     @staticmethod
@@ -63,14 +75,40 @@ class Index(Function):
 
     @staticmethod
     def backward(ctx, g):
-        xp = ctx.xp
-        grad = xp.zeros(ctx.shape, dtype=g.dtype)
-        if _is_basic(ctx.key):
-            grad[ctx.key] = g
-        else:
-            # Integer-array indices may repeat: add.at sums the repeats instead of keeping the last.
-            xp.add.at(grad, ctx.key, g)
-        return grad, None
+        return scatter_into_zeros(ctx.xp, g, ctx.shape, ctx.key), None
+
+    @staticmethod
+    def backward_tensors(ctx, g):
+        return IndexGrad.apply(g, ctx.shape, ctx.key), None
+
+
+def scatter_into_zeros(xp, g, shape, key):
+    """Zeros of ``shape`` with g put at ``key`` (Index's gradient); integer-array indices may repeat, and
+    add.at sums the repeats instead of keeping the last."""
+    grad = xp.zeros(shape, dtype=g.dtype)
+    if _is_basic(key):
+        grad[key] = g
+    else:
+        xp.add.at(grad, key, g)
+    return grad
+
+
+class IndexGrad(Function):
+    """Index's backward as an op of its own, so that create_graph can differentiate it again: its own
+    gradient is g indexed the same way."""
+
+    @staticmethod
+    def forward(ctx, g, shape, key):
+        ctx.key = key
+        return scatter_into_zeros(ctx.xp, g, shape, key)
+
+    @staticmethod
+    def backward(ctx, gg):
+        return gg[ctx.key], None, None
+
+    @staticmethod
+    def backward_tensors(ctx, gg):
+        return gg[ctx.key], None, None
 
 
 def _is_basic(key):
@@ -89,6 +127,12 @@ class Cat(Function):
     def backward(ctx, g):
         return (None, *ctx.xp.split(g, ctx.splits, axis=ctx.axis))
 
+    @staticmethod
+    def backward_tensors(ctx, g):
+        bounds = [0, *ctx.splits, g.shape[ctx.axis]]
+        lead = (slice(None),) * ctx.axis
+        return (None, *(g[lead + (slice(lo, hi),)] for lo, hi in zip(bounds, bounds[1:])))
+
 
 class Stack(Function):
     @staticmethod
@@ -100,6 +144,11 @@ class Stack(Function):
     def backward(ctx, g):
         n = g.shape[ctx.axis]
         return (None, *(ctx.xp.take(g, i, axis=ctx.axis) for i in range(n)))
+
+    @staticmethod
+    def backward_tensors(ctx, g):
+        lead = (slice(None),) * ctx.axis
+        return (None, *(g[lead + (i,)] for i in range(g.shape[ctx.axis])))
 
 
 def reshape(a, shape):
