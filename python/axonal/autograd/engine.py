@@ -19,6 +19,7 @@ With ``create_graph`` the backward pass itself is recorded (autograd/higher_orde
 from .. import backend as _backend
 from ..grad_mode import _state
 from ..tensor import Tensor
+from .versions import check_versions, inplace_updates
 
 _backend_of_type = _backend._by_type
 
@@ -126,6 +127,8 @@ def backward(roots, grads=None, retain_graph=False, create_graph=False, capture=
                 _accumulate_into_leaf(tensor, g, False)  # g goes on to backward_fn, which may hand it back
             edges = edges_of[id(ctx)]
             if g is not None and edges:
+                if inplace_updates.updates:
+                    check_versions(ctx)
                 in_grads = ctx.backward_fn(ctx, g)
                 if not isinstance(in_grads, tuple):
                     in_grads = (in_grads,)

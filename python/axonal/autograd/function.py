@@ -20,7 +20,7 @@ _cpu = _backend.cpu
 class Context:
     """Per-call scratch space: forward stores what backward needs (arrays or plain attributes)."""
 
-    __slots__ = ("saved", "needs_input_grad", "inputs", "backward_fn", "fn", "backend", "__dict__")
+    __slots__ = ("saved", "needs_input_grad", "inputs", "backward_fn", "fn", "backend", "versions", "__dict__")
 
     def save_for_backward(self, *arrays):
         self.saved = arrays
@@ -56,7 +56,7 @@ class Function:
     @classmethod
     def apply(cls, *args):
         ctx = Context()
-        arrays, needs = [], []
+        arrays, needs, versions = [], [], []
         kind = None
         for a in args:
             if isinstance(a, Tensor):
@@ -67,10 +67,12 @@ class Function:
                     kind = type(data)
                 arrays.append(data)
                 needs.append(a.requires_grad)
+                versions.append(a._version)
             else:
                 arrays.append(a)
                 needs.append(False)
         ctx.needs_input_grad = needs = tuple(needs)
+        ctx.versions = versions
         ctx.backend = bk = _cpu if kind is None else _backend_of_type[kind]
         out = cls.forward(ctx, *arrays)
         result = Tensor._make(out if type(out) is bk.array_type else bk.xp.asarray(out))

@@ -6,6 +6,7 @@ import numpy as np
 from .. import backend
 from ..autograd.function import Function
 from ..dtypes import get_default_dtype
+from ..errors import ShapeError
 from ..tensor import Tensor
 
 
@@ -303,7 +304,7 @@ def as_operands(op, *operands):
     try:
         np.broadcast_shapes(*shapes)
     except ValueError:
-        raise ValueError(f"[{op}] shapes {', '.join(map(str, shapes))} cannot be broadcast together") from None
+        raise ShapeError(f"[{op}] shapes {', '.join(map(str, shapes))} cannot be broadcast together") from None
     return out
 
 

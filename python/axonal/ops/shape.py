@@ -4,6 +4,7 @@ import math
 import numpy as np
 
 from ..autograd.function import Function
+from ..errors import ShapeError
 from ..tensor import Tensor, index_key
 
 
@@ -21,7 +22,7 @@ class Reshape(Function):
         try:
             return a.reshape(shape)  # the method: no __array_function__ dispatch
         except ValueError:
-            raise ValueError(f"[reshape] cannot reshape a tensor of shape {a.shape} ({a.size} elements) into {shape}") from None
+            raise ShapeError(f"[reshape] cannot reshape a tensor of shape {a.shape} ({a.size} elements) into {shape}") from None
 
     @staticmethod
     def backward(ctx, g):
@@ -53,7 +54,7 @@ class Expand(Function):
         try:
             return ctx.xp.broadcast_to(a, shape)
         except ValueError:
-            raise ValueError(f"[expand] cannot expand shape {a.shape} to {shape}") from None
+            raise ShapeError(f"[expand] cannot expand shape {a.shape} to {shape}") from None
 
     @staticmethod
     def backward(ctx, g):
@@ -169,7 +170,7 @@ def flatten(a, start_dim=0, end_dim=-1):
 def permute(a, dims):
     dims = tuple(_check_dim(d, a.ndim, "permute") for d in dims)
     if sorted(dims) != list(range(a.ndim)):
-        raise ValueError(f"[permute] dims {dims} are not a permutation of the {a.ndim} dims of shape {a.shape}")
+        raise ShapeError(f"[permute] dims {dims} are not a permutation of the {a.ndim} dims of shape {a.shape}")
     return Permute.apply(a, dims)
 
 
@@ -212,7 +213,7 @@ def index(a, key):
 def _as_tensors(tensors, op):
     tensors = [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]
     if not tensors:
-        raise ValueError(f"[{op}] expects a non-empty sequence of tensors")
+        raise ShapeError(f"[{op}] expects a non-empty sequence of tensors")
     return tensors
 
 
@@ -220,14 +221,14 @@ def cat(tensors, dim=0):
     tensors = _as_tensors(tensors, "cat")
     if any(t.ndim == 0 for t in tensors):
         shapes = ", ".join(str(t.shape) for t in tensors)
-        raise ValueError(f"[cat] zero-dimensional tensors cannot be concatenated (shapes {shapes}); use stack")
+        raise ShapeError(f"[cat] zero-dimensional tensors cannot be concatenated (shapes {shapes}); use stack")
     axis = _check_dim(dim, tensors[0].ndim, "cat")
     for t in tensors[1:]:
         if t.ndim != tensors[0].ndim or any(
             s != s0 for i, (s, s0) in enumerate(zip(t.shape, tensors[0].shape)) if i != axis
         ):
             shapes = ", ".join(str(x.shape) for x in tensors)
-            raise ValueError(f"[cat] shapes must match except in dim {dim}: {shapes}")
+            raise ShapeError(f"[cat] shapes must match except in dim {dim}: {shapes}")
     return Cat.apply(axis, *tensors)
 
 
@@ -235,7 +236,7 @@ def stack(tensors, dim=0):
     tensors = _as_tensors(tensors, "stack")
     if any(t.shape != tensors[0].shape for t in tensors):
         shapes = ", ".join(str(x.shape) for x in tensors)
-        raise ValueError(f"[stack] all tensors must have the same shape: {shapes}")
+        raise ShapeError(f"[stack] all tensors must have the same shape: {shapes}")
     axis = _check_dim(dim, tensors[0].ndim, "stack", extra=1)
     return Stack.apply(axis, *tensors)
 
