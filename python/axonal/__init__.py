@@ -18,12 +18,12 @@ from .dtypes import (  # noqa: A004
 )
 from .ops.activation import log_softmax, relu, sigmoid, softmax, tanh
 from .ops.binary import (
-    allclose, atan2, bitwise_and, bitwise_left_shift, bitwise_not, bitwise_or, bitwise_right_shift, bitwise_xor,
+    add, allclose, clamp, clamp_max, clamp_min, atan2, bitwise_and, bitwise_left_shift, bitwise_not, bitwise_or, bitwise_right_shift, bitwise_xor,
     copysign, div, eq, equal, floor_divide, fmax, fmin, fmod, ge, greater, greater_equal, gt, hypot, isclose, isfinite,
     isinf, isnan, isneginf, isposinf, le, lerp, less, less_equal, logical_and, logical_not, logical_or, logical_xor,
-    lt, maximum, minimum, ne, not_equal, remainder, signbit,
+    lt, maximum, minimum, ne, not_equal, remainder, signbit, sub,
 )
-from .ops.elementwise import abs, clamp, exp, log, pow, sqrt, where  # noqa: A004
+from .ops.elementwise import abs, exp, log, pow, sqrt, where  # noqa: A004
 from .ops.indexing import (
     argsort, gather, index_add, index_select, masked_fill, masked_select, nonzero, scatter, scatter_add, sort,
     take_along_dim, topk,
@@ -56,8 +56,7 @@ clip = clamp
 absolute = abs
 negative = neg = ops.elementwise.neg
 multiply, mul = ops.elementwise.mul, ops.elementwise.mul
-subtract, sub = ops.elementwise.sub, ops.elementwise.sub
-add = ops.elementwise.add
+subtract = sub
 divide, true_divide = div, ops.elementwise.div
 swapdims, moveaxis = swapaxes, movedim
 

@@ -12,6 +12,7 @@ import numbers
 import numpy as np
 
 from . import backend, dtypes
+from .errors import DTypeError
 from .grad_mode import is_grad_enabled
 from .random import generator
 
@@ -141,7 +142,7 @@ class Tensor:
     # ---- autograd ---------------------------------------------------------------------------
     def requires_grad_(self, requires_grad=True):
         if requires_grad and self.data.dtype.kind != "f":
-            raise TypeError(f"[requires_grad_] only floating point tensors can require gradients, got {self.dtype}")
+            raise DTypeError(f"[requires_grad_] only floating point tensors can require gradients, got {self.dtype}")
         self.requires_grad = bool(requires_grad)
         return self
 

@@ -42,16 +42,7 @@ def _scaled(other, alpha):
     return other if alpha == 1 else other * alpha
 
 
-def _clamp(self, min=None, max=None):  # noqa: A002 - torch's names
-    """clamp with numbers (one kernel) or tensors as bounds (elementwise maximum / minimum)."""
-    if isinstance(min, Tensor) or isinstance(max, Tensor):
-        out = self
-        if min is not None:
-            out = _bin.maximum(out, min)
-        if max is not None:
-            out = _bin.minimum(out, max)
-        return out
-    return _ew.clamp(self, min, max)
+_clamp = _bin.clamp
 
 
 def _type(self, dtype=None, non_blocking=False):

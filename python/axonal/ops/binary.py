@@ -71,6 +71,34 @@ def _scalar_tensor(v):
     return Tensor._make(backend.cpu.xp.asarray(v))
 
 
+def add(a, b, *, alpha=1):
+    return _ew.add(a, b if alpha == 1 else b * alpha)
+
+
+def sub(a, b, *, alpha=1):
+    return _ew.sub(a, b if alpha == 1 else b * alpha)
+
+
+def clamp(x, min=None, max=None):  # noqa: A002 - torch's names
+    """clamp with numbers (one pass) or tensors as bounds (elementwise maximum / minimum)."""
+    if isinstance(min, Tensor) or isinstance(max, Tensor):
+        out = x
+        if min is not None:
+            out = maximum(out, min)
+        if max is not None:
+            out = minimum(out, max)
+        return out
+    return _ew.clamp(x, min, max)
+
+
+def clamp_min(x, min):  # noqa: A002
+    return clamp(x, min=min)
+
+
+def clamp_max(x, max):  # noqa: A002
+    return clamp(x, max=max)
+
+
 def lerp(start, end, weight):
     """start + weight * (end - start), differentiable in all three (weight may be a number)."""
     return start + weight * (end - start)

@@ -10,6 +10,11 @@ from ..errors import ShapeError
 from ..tensor import Tensor
 
 
+# torch returns inf / NaN without a word where the math says so (log(0), 1/0, 0 ** -1); NumPy would warn.
+def _quiet():
+    return np.errstate(divide="ignore", invalid="ignore", over="ignore")
+
+
 class Add(Function):
     @staticmethod
     def forward(ctx, a, b):
@@ -61,7 +66,8 @@ class Div(Function):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        return a / b
+        with _quiet():
+            return a / b
 
     @staticmethod
     def backward(ctx, g):
@@ -79,7 +85,8 @@ class Div(Function):
 class Pow(Function):
     @staticmethod
     def forward(ctx, a, p):
-        out = a ** p
+        with _quiet():
+            out = a ** p
         ctx.save_for_backward(a, p, out)
         return out
 
@@ -139,7 +146,8 @@ class Log(Function):
     @staticmethod
     def forward(ctx, a):
         ctx.save_for_backward(a)
-        return ctx.xp.log(a)
+        with _quiet():
+            return ctx.xp.log(a)
 
     @staticmethod
     def backward(ctx, g):
@@ -153,7 +161,8 @@ class Log(Function):
 class Sqrt(Function):
     @staticmethod
     def forward(ctx, a):
-        out = ctx.xp.sqrt(a)
+        with _quiet():
+            out = ctx.xp.sqrt(a)
         ctx.save_for_backward(out)
         return out
 

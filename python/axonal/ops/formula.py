@@ -8,9 +8,15 @@ on Tensors. So each op's value, gradient and gradient-of-gradient come from one 
 """
 import math
 
+import numpy as np
+
 from ..autograd.function import Function
 from ..dtypes import get_default_dtype
 from ..tensor import Tensor
+
+# torch returns inf / NaN without a word where the math says so (log(0), 1/0, sqrt(-1)); NumPy would warn.
+def _quiet():
+    return np.errstate(divide="ignore", invalid="ignore", over="ignore")
 
 # Functions NumPy does not have: the backend supplies them (C++ / CUDA kernels).
 _SPECIAL = ("erf", "erfc", "erfinv")
@@ -67,7 +73,8 @@ class Formula(Function):
 
     @classmethod
     def forward(cls, ctx, x, *params):
-        y = cls.f(array_math(ctx.backend), x, *params)
+        with _quiet():
+            y = cls.f(array_math(ctx.backend), x, *params)
         ctx.save_for_backward(x, y)
         ctx.params = params
         return y
@@ -75,7 +82,8 @@ class Formula(Function):
     @classmethod
     def backward(cls, ctx, g):
         x, y = ctx.saved
-        return (g * cls.df(array_math(ctx.backend), x, y, *ctx.params),) + (None,) * len(ctx.params)
+        with _quiet():
+            return (g * cls.df(array_math(ctx.backend), x, y, *ctx.params),) + (None,) * len(ctx.params)
 
     @classmethod
     def backward_tensors(cls, ctx, g):
@@ -108,7 +116,8 @@ class BinaryFormula(Function):
 
     @classmethod
     def forward(cls, ctx, a, b):
-        y = cls.f(array_math(ctx.backend), a, b)
+        with _quiet():
+            y = cls.f(array_math(ctx.backend), a, b)
         ctx.save_for_backward(a, b, y)
         return y
 
@@ -116,8 +125,9 @@ class BinaryFormula(Function):
     def backward(cls, ctx, g):
         a, b, y = ctx.saved
         m = array_math(ctx.backend)
-        ga = g * cls.da(m, a, b, y) if ctx.needs_input_grad[0] else None
-        gb = g * cls.db(m, a, b, y) if ctx.needs_input_grad[1] else None
+        with _quiet():
+            ga = g * cls.da(m, a, b, y) if ctx.needs_input_grad[0] else None
+            gb = g * cls.db(m, a, b, y) if ctx.needs_input_grad[1] else None
         return ga, gb
 
     @classmethod

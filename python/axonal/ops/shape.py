@@ -207,7 +207,41 @@ def expand(a, shape):
 
 
 def index(a, key):
-    return Index.apply(a, index_key(key))
+    key = index_key(key)
+    first, rest = _ints_first(key)
+    if first is not None:  # torch applies integer indices before advanced ones (NumPy mixes them)
+        return Index.apply(Index.apply(a, first), rest)
+    return Index.apply(a, key)
+
+
+def _is_int(p):
+    return isinstance(p, (int, np.integer)) and not isinstance(p, (bool, np.bool_))
+
+
+def _is_advanced(p):
+    return hasattr(p, "shape") and getattr(p, "ndim", 0) > 0 or isinstance(p, (list, tuple))
+
+
+def _ints_first(key):
+    """(key of the integers alone, key of the rest) when the key mixes integers and advanced (array) indices,
+    which torch and NumPy order differently; (None, key) otherwise."""
+    parts = key if isinstance(key, tuple) else (key,)
+    if not (any(_is_int(p) for p in parts) and any(_is_advanced(p) for p in parts)):
+        return None, key
+    first, rest = [], []
+    for p in parts:
+        if _is_int(p):
+            first.append(p)
+        elif p is None:
+            rest.append(p)
+        elif p is Ellipsis:
+            first.append(p)
+            rest.append(p)
+        else:
+            consumed = p.ndim if getattr(p, "dtype", None) is not None and p.dtype == np.bool_ else 1
+            first.extend([slice(None)] * consumed)
+            rest.append(p)
+    return tuple(first), tuple(rest)
 
 
 def _as_tensors(tensors, op):
