@@ -64,11 +64,11 @@ inline unsigned grid_for(int64_t n, int threads = kThreads) {
 // ---------------------------------------------------------------- device helpers
 
 template <typename T>
-__device__ __forceinline__ T ax_min(T a, T b) {
+__host__ __device__ __forceinline__ T ax_min(T a, T b) {
     return b < a ? b : a;
 }
 template <typename T>
-__device__ __forceinline__ T ax_max(T a, T b) {
+__host__ __device__ __forceinline__ T ax_max(T a, T b) {
     return a < b ? b : a;
 }
 

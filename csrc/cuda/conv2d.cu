@@ -77,7 +77,9 @@ void conv2d_backward_weight(T* dweight, T* dbias, const T* dout, const T* inp, i
                             int64_t dh, int64_t dw, int64_t groups, cudaStream_t stream) {
     const ConvGeom g = make_geom(N, C, H, W, K, R, S, sh, sw, ph, pw, dh, dw, groups);
     const int64_t npq = N * g.P * g.Q, crs = g.Cg * R * S;
-    with_tile_config<T>(g.Kg, [&](auto cfg) {
+    // At most 64-row tiles: the 128x128 float tile's two gathered operands need more than the 128
+    // registers it may use (ptxas spilled 164 bytes), and the split reduction brings the blocks anyway.
+    with_tile_config<T>(ax_min<int64_t>(g.Kg, 64), [&](auto cfg) {
         using Cfg = decltype(cfg);
         const int64_t tiles = groups * ((g.Kg + Cfg::BM - 1) / Cfg::BM) * ((crs + Cfg::BN - 1) / Cfg::BN);
         const int64_t want = split_count(tiles, npq, Cfg::BK);

@@ -89,10 +89,10 @@ struct ConvFwdProblem {
                 out + grp * g.Kg * g.P * g.Q, 0, crs};
     }
     __device__ ALoader a_loader(const Slice& sl, int64_t m0, int tid) const {
-        return ALoader(sl.w, sl.kend, g.Kg, sl.kend, vecW, m0, tid);
+        return ALoader(sl.w, sl.kend, g.Kg, vecW, m0, tid);
     }
     __device__ BLoader b_loader(const Slice& sl, int64_t n0, int tid) const {
-        return BLoader(FwdImcol<T>{sl.in, g}, sl.kend, n0, tid);
+        return BLoader(FwdImcol<T>{sl.in, g}, n0, tid);
     }
     __device__ Cols cols(const Slice&, int64_t x0) const {
         Cols c;
@@ -206,10 +206,10 @@ struct ConvDgradProblem {
                 g.Kg * RS};
     }
     __device__ ALoader a_loader(const Slice& sl, int64_t m0, int tid) const {
-        return ALoader(DgradWeight<T>{sl.w, g}, sl.kend, m0, tid);
+        return ALoader(DgradWeight<T>{sl.w, g}, m0, tid);
     }
     __device__ BLoader b_loader(const Slice& sl, int64_t n0, int tid) const {
-        return BLoader(DgradDout<T>{sl.dout, g}, sl.kend, n0, tid);
+        return BLoader(DgradDout<T>{sl.dout, g}, n0, tid);
     }
     __device__ Cols cols(const Slice&, int64_t x0) const {
         Cols c;
@@ -312,10 +312,10 @@ struct ConvWgradProblem {
                 dweight + grp * g.Kg * g.Cg * g.R * g.S, kbeg, ax_min(g.N * g.P * g.Q, kbeg + kchunk)};
     }
     __device__ ALoader a_loader(const Slice& sl, int64_t m0, int tid) const {
-        return ALoader(WgradDout<T>{sl.dout, g}, sl.kend, m0, tid);
+        return ALoader(WgradDout<T>{sl.dout, g}, m0, tid);
     }
     __device__ BLoader b_loader(const Slice& sl, int64_t n0, int tid) const {
-        return BLoader(WgradImcol<T>{sl.in, g}, sl.kend, n0, tid);
+        return BLoader(WgradImcol<T>{sl.in, g}, n0, tid);
     }
     __device__ Cols cols(const Slice&, int64_t x0) const { return {x0}; }
     __device__ void store(const Slice& sl, int64_t m, const Cols& c, const T* v) const {

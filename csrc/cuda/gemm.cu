@@ -48,10 +48,10 @@ struct GemmProblem {
         return {A + b * sA, B + b * sB, C + b * sC, kbeg, ax_min(K, kbeg + kchunk)};
     }
     __device__ ALoader a_loader(const Slice& sl, int64_t m0, int tid) const {
-        return ALoader(sl.A, lda, M, sl.kend, vecA, m0, tid);
+        return ALoader(sl.A, lda, M, vecA, m0, tid);
     }
     __device__ BLoader b_loader(const Slice& sl, int64_t n0, int tid) const {
-        return BLoader(sl.B, ldb, N, sl.kend, vecB, n0, tid);
+        return BLoader(sl.B, ldb, N, vecB, n0, tid);
     }
     __device__ Cols cols(const Slice&, int64_t x0) const { return {x0}; }
     __device__ void store(const Slice& sl, int64_t m, const Cols& c, const T* v) const {

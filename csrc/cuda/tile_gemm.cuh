@@ -10,7 +10,8 @@
 //     Cols cols(const Slice&, int64_t n);                   // V consecutive output columns from n
 //     void store(const Slice&, int64_t m, const Cols&, const T* v);  // writes v[0..V) to row m
 //   };
-//   a loader: load(k0) reads its share of the tile into registers, store(s) writes it to shared s[k][x].
+//   a loader: load(k0, kend) reads its share of the tile into registers (zeros from k = kend on), store(s)
+//   writes it to shared s[k][x].
 //
 // Blocking. Each thread owns a TM x TN = 2V x 2V register tile (V = 16 bytes / sizeof(T): 8x8 floats,
 // 4x4 doubles), as two V-wide groups BM/2 (BN/2) apart in each direction, so its shared reads are 16-byte
@@ -37,6 +38,10 @@ struct TileConfig {
     static constexpr int TM = 2 * V, TN = 2 * V;
     static constexpr int NTX = BN / TN, NTY = BM / TM, NT = NTX * NTY;
     static constexpr int LDA = BM + V, LDB = BN + V;  // padded shared rows (see above)
+    // 256-thread tiles: ask for 2 resident blocks per SM, i.e. at most 128 registers per thread (64K / 512),
+    // which the 8x8 float tile fits without spilling (64 accumulators, 16 operands, loads, addresses);
+    // unbounded, nvcc takes ~140 and one block per SM, too few warps to hide the shared-memory latency.
+    static constexpr int MIN_BLOCKS = NT >= 256 ? 2 : 1;
     static_assert(BM % TM == 0 && BN % TN == 0, "tile must split into thread tiles");
     static_assert(NT % 32 == 0 && NT <= 1024 && BM >= 32 && BN >= 32, "whole warps, at most 1024 threads");
 };
@@ -66,48 +71,56 @@ __device__ __forceinline__ void store_vec(double* dst, const double* src) {
 // A dense operand: element (x, k) at p[x * ld + k] when K_CONTIG, else at p[k * ld + x]; x in [0, X),
 // k in [0, K) (K is the end of the block's reduction range, so a split never reads its neighbour's k).
 // Each thread moves NV vectors of V elements along the contiguous direction; `vec` (checked by the
-// problem: p and ld multiples of V) allows 16-byte loads, used where the vector is wholly inside.
+// problem: p and ld multiples of V) allows 16-byte loads, used where the vector is wholly inside. Per
+// vector it keeps only a base pointer and how much of it lies inside along x (few registers: the 8x8
+// tile's 64 accumulators need most of the 128 a thread may use).
 template <typename T, int BX, int BK, int NT, bool K_CONTIG>
 struct DenseTileLoader {
     static constexpr int V = Vec16<T>::n;
     static constexpr int VPL = (K_CONTIG ? BK : BX) / V;  // vectors per contiguous line of the tile
     static constexpr int NV = BX * BK / (V * NT);          // vectors per thread
     static_assert(NV >= 1 && BX * BK == NV * V * NT, "the tile must split evenly over the threads");
-    const T* p;
-    int64_t ld, X, K, x0;
+    int64_t ld;
     bool vec;
-    int xl[NV], kl[NV];  // tile-local coordinates of each vector's first element
+    int tid;
+    const T* base[NV];  // element (x, k = kl) of each vector
+    int xin[NV];        // elements of the vector inside along x: K_CONTIG 0 or V, else 0..V
     T r[NV][V];
 
-    __device__ DenseTileLoader(const T* p_, int64_t ld_, int64_t X_, int64_t K_, bool vec_, int64_t x0_, int tid)
-        : p(p_), ld(ld_), X(X_), K(K_), x0(x0_), vec(vec_) {
+    __device__ static int line_of(int tid, int v) { return (tid + v * NT) / VPL; }
+    __device__ static int off_of(int tid, int v) { return ((tid + v * NT) % VPL) * V; }
+    __device__ int xl(int v) const { return K_CONTIG ? line_of(tid, v) : off_of(tid, v); }
+    __device__ int kl(int v) const { return K_CONTIG ? off_of(tid, v) : line_of(tid, v); }
+
+    __device__ DenseTileLoader(const T* p, int64_t ld_, int64_t X, bool vec_, int64_t x0, int tid_)
+        : ld(ld_), vec(vec_), tid(tid_) {
 #pragma unroll
         for (int v = 0; v < NV; ++v) {
-            const int idx = tid + v * NT, line = idx / VPL, off = (idx % VPL) * V;
-            xl[v] = K_CONTIG ? line : off;
-            kl[v] = K_CONTIG ? off : line;
+            const int64_t x = x0 + xl(v);
+            base[v] = K_CONTIG ? p + x * ld + kl(v) : p + kl(v) * ld + x;
+            xin[v] = int(K_CONTIG ? (x < X ? V : 0) : ax_max<int64_t>(0, ax_min<int64_t>(V, X - x)));
         }
     }
 
-    __device__ __forceinline__ void load(int64_t k0) {
+    __device__ __forceinline__ void load(int64_t k0, int64_t K) {
 #pragma unroll
         for (int v = 0; v < NV; ++v) {
-            const int64_t x = x0 + xl[v], k = k0 + kl[v];
+            const int64_t k = k0 + kl(v);
             if (K_CONTIG) {
-                const T* src = p + x * ld + k;
-                if (vec && x < X && k + V <= K) {
+                const T* src = base[v] + k0;
+                if (vec && xin[v] == V && k + V <= K) {
                     load_vec(src, r[v]);
                 } else {
 #pragma unroll
-                    for (int e = 0; e < V; ++e) r[v][e] = (x < X && k + e < K) ? src[e] : T(0);
+                    for (int e = 0; e < V; ++e) r[v][e] = (xin[v] == V && k + e < K) ? src[e] : T(0);
                 }
             } else {
-                const T* src = p + k * ld + x;
-                if (vec && k < K && x + V <= X) {
+                const T* src = base[v] + k0 * ld;
+                if (vec && k < K && xin[v] == V) {
                     load_vec(src, r[v]);
                 } else {
 #pragma unroll
-                    for (int e = 0; e < V; ++e) r[v][e] = (k < K && x + e < X) ? src[e] : T(0);
+                    for (int e = 0; e < V; ++e) r[v][e] = (k < K && e < xin[v]) ? src[e] : T(0);
                 }
             }
         }
@@ -119,9 +132,9 @@ struct DenseTileLoader {
         for (int v = 0; v < NV; ++v) {
             if (K_CONTIG) {
 #pragma unroll
-                for (int e = 0; e < V; ++e) s[kl[v] + e][xl[v]] = r[v][e];
+                for (int e = 0; e < V; ++e) s[kl(v) + e][xl(v)] = r[v][e];
             } else {
-                store_vec(&s[kl[v]][xl[v]], r[v]);
+                store_vec(&s[kl(v)][xl(v)], r[v]);
             }
         }
     }
@@ -138,16 +151,15 @@ struct XLanesLoader {
     static constexpr int KR = NT / 32, KP = BK / KR, XE = BX / 32;
     static_assert(BK % KR == 0 && BX % 32 == 0, "XLanesLoader: tile does not split over the warps");
     G g;
-    int64_t K;
     int lane, krow;
     typename G::Col col[XE];
     T r[KP][XE];
 
-    __device__ XLanesLoader(const G& g_, int64_t K_, int64_t x0, int tid) : g(g_), K(K_), lane(tid % 32), krow(tid / 32) {
+    __device__ XLanesLoader(const G& g_, int64_t x0, int tid) : g(g_), lane(tid % 32), krow(tid / 32) {
 #pragma unroll
         for (int e = 0; e < XE; ++e) col[e] = g.col(x0 + lane + 32 * e);
     }
-    __device__ __forceinline__ void load(int64_t k0) {
+    __device__ __forceinline__ void load(int64_t k0, int64_t K) {
 #pragma unroll
         for (int p = 0; p < KP; ++p) {
             const typename G::Row row = g.row(k0 + krow + p * KR, K);
@@ -169,16 +181,15 @@ struct KLanesLoader {
     static constexpr int XS = NT / BK, XE = BX / XS;
     static_assert(NT % BK == 0 && BX % XS == 0, "KLanesLoader: tile does not split over the threads");
     G g;
-    int64_t K;
     int kk, xr;
     typename G::Col col[XE];
     T r[XE];
 
-    __device__ KLanesLoader(const G& g_, int64_t K_, int64_t x0, int tid) : g(g_), K(K_), kk(tid % BK), xr(tid / BK) {
+    __device__ KLanesLoader(const G& g_, int64_t x0, int tid) : g(g_), kk(tid % BK), xr(tid / BK) {
 #pragma unroll
         for (int e = 0; e < XE; ++e) col[e] = g.col(x0 + xr + XS * e);
     }
-    __device__ __forceinline__ void load(int64_t k0) {
+    __device__ __forceinline__ void load(int64_t k0, int64_t K) {
         const typename G::Row row = g.row(k0 + kk, K);
 #pragma unroll
         for (int e = 0; e < XE; ++e) r[e] = g.fetch(col[e], row);
@@ -212,7 +223,7 @@ __device__ __forceinline__ void tile_fma(const typename Cfg::value_type (*As)[Cf
 }
 
 template <class Cfg, class Prob>
-__global__ void __launch_bounds__(Cfg::NT) tile_gemm_kernel(Prob prob) {
+__global__ void __launch_bounds__(Cfg::NT, Cfg::MIN_BLOCKS) tile_gemm_kernel(Prob prob) {
     using T = typename Cfg::value_type;
     constexpr int V = Cfg::V, BK = Cfg::BK;
     __shared__ TileSmem<Cfg> sm;
@@ -223,7 +234,8 @@ __global__ void __launch_bounds__(Cfg::NT) tile_gemm_kernel(Prob prob) {
     const typename Prob::Slice sl = prob.slice(int64_t(blockIdx.z) + prob.z_base);
     auto la = prob.a_loader(sl, m0, tid);
     auto lb = prob.b_loader(sl, n0, tid);
-    const int64_t ntiles = sl.kend > sl.kbeg ? (sl.kend - sl.kbeg + BK - 1) / BK : 0;
+    // int steps: the binding keeps every reduction below 2^31 * BK.
+    const int ntiles = sl.kend > sl.kbeg ? int((sl.kend - sl.kbeg + BK - 1) / BK) : 0;
 
     T acc[Cfg::TM][Cfg::TN];
 #pragma unroll
@@ -232,18 +244,18 @@ __global__ void __launch_bounds__(Cfg::NT) tile_gemm_kernel(Prob prob) {
         for (int j = 0; j < Cfg::TN; ++j) acc[i][j] = T(0);
 
     if (ntiles > 0) {
-        la.load(sl.kbeg);
-        lb.load(sl.kbeg);
+        la.load(sl.kbeg, sl.kend);
+        lb.load(sl.kbeg, sl.kend);
         la.store(sm.a[0]);
         lb.store(sm.b[0]);
     }
     __syncthreads();
-    for (int64_t t = 0; t < ntiles; ++t) {
+    for (int t = 0; t < ntiles; ++t) {
         const int cur = int(t & 1);
         const bool more = t + 1 < ntiles;
         if (more) {
-            la.load(sl.kbeg + (t + 1) * BK);
-            lb.load(sl.kbeg + (t + 1) * BK);
+            la.load(sl.kbeg + int64_t(t + 1) * BK, sl.kend);
+            lb.load(sl.kbeg + int64_t(t + 1) * BK, sl.kend);
         }
         tile_fma<Cfg>(sm.a[cur], sm.b[cur], acc, tx, ty);
         if (more) {
