@@ -574,3 +574,19 @@ def test_optim_validation():
         E.sgd_update("f", ptr(a), ptr(a), 0, 8, 0.1, 0.9, 0, 0, False, False, False, 0)
     with pytest.raises(ValueError, match=r"^\[adam_update\] n must be >= 0, got -1"):
         E.adam_update("f", ptr(a), ptr(a), ptr(a), ptr(a), 0, -1, 1e-3, 0.9, 0.999, 1e-8, 0, False, False, 1e-3, 1.0, 0)
+
+
+def test_bad_device_data_never_reads_or_writes_out_of_bounds():
+    """Targets and argmax live on the device, so the binding cannot check them: an out-of-range target gives
+    a NaN row (and check_targets names it), an argmax outside the plane is skipped."""
+    logits = np.zeros((3, 4), np.float32)
+    target = np.array([1, 400, -7])
+    w = np.ones(4, np.float32)
+    loss, ls, ws, dl = ops.softmax_cross_entropy(logits, target, w)
+    assert loss[0] == pytest.approx(np.log(4)) and np.isnan(loss[1:]).all() and np.isnan(dl[1:]).all()
+    assert np.isnan(ls) and np.isnan(ws)
+    assert ops.check_targets(target, 4) == 1
+    g = np.ones((1, 1, 2, 2), np.float32)
+    am = np.array([0, 3, 16, -1], np.int32).reshape(1, 1, 2, 2)
+    d = ops.max_pool2d_backward(g, am, (1, 1, 4, 4))
+    assert d.sum() == 2 and d[0, 0, 0, 0] == 1 and d[0, 0, 0, 3] == 1

@@ -5,7 +5,8 @@
 // it is larger or NaN (so the last NaN wins, and a window of only -inf reports its first real cell).
 // Average: count_include_pad divides by the window cells inside the padded input, else by the real ones;
 // cells are summed in the same order as the CPU, so forward results match it bit for bit.
-// Backward kernels ACCUMULATE into dinp. Max backward adds dout at argmax with atomics (windows that
+// Backward kernels ACCUMULATE into dinp. Max backward adds dout at argmax (an index outside the plane, which
+// the forward never writes, is skipped rather than written out of bounds) with atomics (windows that
 // overlap may hit one cell from several outputs: the order, and so the last bit, varies then); average
 // backward gathers, one thread per input cell, adding its windows' shares in the CPU's order.
 #include "cuda/common.cuh"
@@ -56,8 +57,10 @@ template <typename T>
 __global__ void max_pool_backward_kernel(T* dinp, const T* dout, const int32_t* argmax, int64_t planes, int64_t HW,
                                          int64_t PQ) {
     const int64_t total = planes * PQ;
-    for (int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; i < total; i += int64_t(gridDim.x) * blockDim.x)
-        atomicAdd(dinp + (i / PQ) * HW + argmax[i], dout[i]);
+    for (int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; i < total; i += int64_t(gridDim.x) * blockDim.x) {
+        const int32_t a = argmax[i];
+        if (a >= 0 && a < HW) atomicAdd(dinp + (i / PQ) * HW + a, dout[i]);  // never write outside the plane
+    }
 }
 
 template <typename T>

@@ -7,7 +7,8 @@
 // One warp per row: exponentials in T, row sums in double (as the CPU), combined by a shuffle tree, so
 // results agree with the CPU to double rounding of those sums (and the GPU's expf/logf ulps). The two
 // totals come from a second one-block kernel that adds the rows in a fixed order: deterministic, and
-// nothing is read back to the host. Targets must be valid (check_targets first, also on the device).
+// nothing is read back to the host. A target outside [0, C) that is not ignore_index gives a NaN loss and
+// gradient row (check_targets reports the first such row, also on the device).
 #include "cuda/common.cuh"
 
 namespace axonal {
@@ -25,10 +26,13 @@ __global__ void xent_rows_kernel(T* loss, T* dlogits, const T* logits, const int
         const T* row = logits + m * C;
         T* drow = dlogits ? dlogits + m * C : nullptr;
         const int64_t t = target[m];
-        if (t == ignore_index) {
-            if (lane == 0) loss[m] = T(0);
+        if (t == ignore_index || t < 0 || t >= C) {
+            // An ignored row gives 0. A target out of range (softmax_cross_entropy_check_targets finds those
+            // first) gives NaN instead of reading outside the row: a bad label must not fault the device.
+            const T fillv = t == ignore_index ? T(0) : T(NAN);
+            if (lane == 0) loss[m] = fillv;
             if (drow)
-                for (int64_t c = lane; c < C; c += 32) drow[c] = T(0);
+                for (int64_t c = lane; c < C; c += 32) drow[c] = fillv;
             continue;
         }
         T mx = -INFINITY;
@@ -66,12 +70,12 @@ __global__ void xent_rows_kernel(T* loss, T* dlogits, const T* logits, const int
 
 template <typename T>
 __global__ void xent_sums_kernel(double* sums, const T* loss, const int64_t* target, const T* weight, int64_t M,
-                                 int64_t ignore_index) {
+                                 int64_t C, int64_t ignore_index) {
     double ls = 0, ws = 0;
     for (int64_t m = threadIdx.x; m < M; m += blockDim.x) {
         ls += double(loss[m]);
         const int64_t t = target[m];
-        if (t != ignore_index) ws += weight ? double(weight[t]) : 1.0;
+        if (t != ignore_index) ws += weight ? (t >= 0 && t < C ? double(weight[t]) : double(NAN)) : 1.0;
     }
     ls = block_sum(ls);
     ws = block_sum(ws);
@@ -112,7 +116,7 @@ void softmax_cross_entropy(T* loss, T* dlogits, const T* logits, const int64_t* 
         launch(xent_rows_kernel<T>, dim3(blocks), dim3(32 * kRowsPerBlock), s, loss, dlogits, logits, target, weight, M,
                C, ignore_index, smoothing);
     }
-    launch(xent_sums_kernel<T>, dim3(1), dim3(kThreads), s, sums, loss, target, weight, M, ignore_index);
+    launch(xent_sums_kernel<T>, dim3(1), dim3(kThreads), s, sums, loss, target, weight, M, C, ignore_index);
     check_launch("cross_entropy");
 }
 
