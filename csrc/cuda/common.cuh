@@ -47,10 +47,11 @@ void check_launch(const char* op);
 constexpr int kThreads = 256;  // block size of the elementwise kernels: 8 warps, a good default occupancy
 // Grid-stride kernels stop growing the grid here. On a GPU, 65536 blocks of 256 threads (16M threads) is far
 // more than an H200 holds at once (132 SMs x 2048 threads = 270K), so the threads already loop and a larger
-// grid only adds block scheduling. The emulation runs every thread as a fiber (~30 ns to start one), so it
-// caps the grid at 64 blocks and lets each thread loop longer; the grid-stride loops are the same code.
+// grid only adds block scheduling. The emulation runs every thread as a fiber (tens of ns to start one, on
+// its own stack), so it caps the grid at 16 blocks (4096 threads) and lets each thread loop longer; the
+// grid-stride loops are the same code.
 #if defined(AXONAL_CUDA_EMU)
-constexpr int64_t kMaxGridX = 64;
+constexpr int64_t kMaxGridX = 16;
 #else
 constexpr int64_t kMaxGridX = 65536;
 #endif
