@@ -1,7 +1,8 @@
 """The real CUDA build compiles (no GPU needed): scripts/check_cuda_build.sh configures with AXONAL_CUDA=ON and
 CMAKE_CUDA_ARCHITECTURES=80;90 in a temporary directory, builds axonal._C_cuda with nvcc, checks the device code
 for both architectures (when cuobjdump is there), imports the module and checks its API, its "[op]" argument
-errors and that a launch without a driver raises RuntimeError. About 2.5 minutes on 2 cores.
+errors and that a launch without a driver raises RuntimeError. About 50 s on 2 idle cores (93 s of CPU;
+140-210 s wall while other jobs load the machine).
 
 Skipped where nvcc is missing. The kernels' results are tested through the emulation
 (test_cuda_emulated_kernels.py); running them on a GPU needs a device."""
