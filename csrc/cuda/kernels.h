@@ -65,6 +65,13 @@ template <typename T>
 void add_relu_forward(T* out, const T* a, const T* b, int64_t n, cudaStream_t stream);
 template <typename T>
 void fill(T* out, int64_t n, double value, cudaStream_t stream);
+// special.cu: erf, erfc, erfinv of n values (out may equal inp)
+template <typename T>
+void erf_forward(T* out, const T* inp, int64_t n, cudaStream_t stream);
+template <typename T>
+void erfc_forward(T* out, const T* inp, int64_t n, cudaStream_t stream);
+template <typename T>
+void erfinv_forward(T* out, const T* inp, int64_t n, cudaStream_t stream);
 
 // softmax_xent.cu — sums: 2 doubles on the device receiving (loss_sum, weight_sum).
 template <typename T>

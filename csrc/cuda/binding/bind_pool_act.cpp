@@ -171,6 +171,24 @@ void fill_py(const std::string& dtype, std::uintptr_t out, int64_t n, double val
     });
 }
 
+// erf / erfc / erfinv: out[i] = f(inp[i]) for n values.
+template <void (*Kernel_f)(float*, const float*, int64_t, cudaStream_t),
+          void (*Kernel_d)(double*, const double*, int64_t, cudaStream_t)>
+void special_py(const char* op_name, const std::string& dtype, std::uintptr_t out, std::uintptr_t inp, int64_t n,
+                std::uintptr_t stream) {
+    const std::string op = op_name;
+    const DT dt = dtype_arg(op, dtype);
+    require_count(op, "n", n);
+    if (n == 0) return;
+    run_typed(dt, [&](auto tag) {
+        using T = decltype(tag);
+        if constexpr (std::is_same_v<T, float>)
+            Kernel_f(ptr_arg<T>(op, "out", out), ptr_arg<const T>(op, "inp", inp), n, stream_arg(stream));
+        else
+            Kernel_d(ptr_arg<T>(op, "out", out), ptr_arg<const T>(op, "inp", inp), n, stream_arg(stream));
+    });
+}
+
 void softmax_cross_entropy_py(const std::string& dtype, std::uintptr_t loss, std::uintptr_t dlogits,
                               std::uintptr_t logits, std::uintptr_t target, std::uintptr_t weight, int64_t M, int64_t C,
                               int64_t ignore_index, double smoothing, std::uintptr_t sums, std::uintptr_t stream) {
@@ -236,6 +254,18 @@ void bind_pool_act(py::module_& m) {
            py::arg("b"), py::arg("n"), py::arg("stream"), "out = max(a + b, 0); its backward is relu_backward on out.");
     def_op(m, "fill", "fill", &fill_py, py::arg("dtype"), py::arg("out"), py::arg("n"), py::arg("value"),
            py::arg("stream"), "out[0:n] = value.");
+    def_op(m, "erf", "erf", [](const std::string& dtype, std::uintptr_t out, std::uintptr_t inp, int64_t n,
+                               std::uintptr_t stream) {
+        special_py<cuda::erf_forward<float>, cuda::erf_forward<double>>("erf", dtype, out, inp, n, stream);
+    }, py::arg("dtype"), py::arg("out"), py::arg("inp"), py::arg("n"), py::arg("stream"), "out = erf(inp).");
+    def_op(m, "erfc", "erfc", [](const std::string& dtype, std::uintptr_t out, std::uintptr_t inp, int64_t n,
+                                 std::uintptr_t stream) {
+        special_py<cuda::erfc_forward<float>, cuda::erfc_forward<double>>("erfc", dtype, out, inp, n, stream);
+    }, py::arg("dtype"), py::arg("out"), py::arg("inp"), py::arg("n"), py::arg("stream"), "out = erfc(inp).");
+    def_op(m, "erfinv", "erfinv", [](const std::string& dtype, std::uintptr_t out, std::uintptr_t inp, int64_t n,
+                                     std::uintptr_t stream) {
+        special_py<cuda::erfinv_forward<float>, cuda::erfinv_forward<double>>("erfinv", dtype, out, inp, n, stream);
+    }, py::arg("dtype"), py::arg("out"), py::arg("inp"), py::arg("n"), py::arg("stream"), "out = erfinv(inp).");
     def_op(m, "softmax_cross_entropy", "cross_entropy", &softmax_cross_entropy_py, py::arg("dtype"), py::arg("loss"),
            py::arg("dlogits"), py::arg("logits"), py::arg("target"), py::arg("weight"), py::arg("M"), py::arg("C"),
            py::arg("ignore_index"), py::arg("smoothing"), py::arg("sums"), py::arg("stream"),

@@ -75,7 +75,8 @@ class Function:
         ctx.versions = versions
         ctx.backend = bk = _cpu if kind is None else _backend_of_type[kind]
         out = cls.forward(ctx, *arrays)
-        result = Tensor._make(out if type(out) is bk.array_type else bk.xp.asarray(out))
+        # An array of any device as it is (ToDevice returns another device's array); a scalar onto this one.
+        result = Tensor._make(out if type(out) in _backend_of_type else bk.xp.asarray(out))
         if True in needs and _state.enabled:
             ctx.inputs = args
             ctx.backward_fn = cls.backward

@@ -3,6 +3,7 @@ import math
 
 import numpy as np
 
+from .. import backend
 from ..autograd.function import Function
 from ..errors import ShapeError
 from ..tensor import Tensor, index_key
@@ -207,11 +208,27 @@ def expand(a, shape):
 
 
 def index(a, key):
-    key = index_key(key)
+    key = _on_device_of(a, index_key(key))
     first, rest = _ints_first(key)
     if first is not None:  # torch applies integer indices before advanced ones (NumPy mixes them)
         return Index.apply(Index.apply(a, first), rest)
     return Index.apply(a, key)
+
+
+def _on_device_of(a, key):
+    """Index arrays moved to a's device (torch accepts CPU index tensors for a GPU tensor)."""
+    kind = type(a.data)
+    if kind is np.ndarray:
+        return key
+
+    def move(p):
+        if type(p) in backend._by_type and type(p) is not kind:
+            return backend.transfer(p, backend.of(a.data))
+        if isinstance(p, list):
+            return backend.of(a.data).from_host(np.asarray(p))
+        return p
+
+    return tuple(move(p) for p in key) if isinstance(key, tuple) else move(key)
 
 
 def _is_int(p):
