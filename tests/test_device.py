@@ -97,10 +97,12 @@ OPS = [
 def test_op_matches_the_cpu(device, name, fn, arrays, requires_grad):
     want, want_grads = run_op(fn, arrays, "cpu", requires_grad)
     got, got_grads = run_op(fn, arrays, device, requires_grad)
-    tol = 1e-10 if arrays[0].dtype == np.float64 else 2e-5
+    # float32: the CPU's Winograd convolutions round differently from the GPU's direct sums (relative to the
+    # largest value, ~1e-5 for a 5x5 layer over 8 channels).
+    tol = 1e-10 if arrays[0].dtype == np.float64 else 1e-4
     for w, g in zip(want + want_grads, got + got_grads):
         assert g.shape == w.shape and g.dtype == w.dtype
-        np.testing.assert_allclose(g, w, rtol=tol, atol=tol)
+        np.testing.assert_allclose(g, w, rtol=tol, atol=tol * max(1.0, float(np.abs(w).max(initial=0))))
 
 
 # ---- the device API ---------------------------------------------------------------------------------------

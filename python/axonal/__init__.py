@@ -3,7 +3,7 @@ from . import _C, backend, dtypes
 from .tensor import Tensor, is_tensor
 from . import autograd, ops
 from . import tensor_methods  # noqa: F401 - binds Tensor's op methods (after the ops, before anything uses them)
-from . import cuda, data, linalg, models, nn, optim, train
+from . import accelerator, cuda, data, linalg, models, nn, optim, train
 from .autograd import enable_grad, no_grad, set_grad_enabled, is_grad_enabled
 from .backend import device
 from .creation import (

@@ -92,10 +92,11 @@ def save(obj, path, metadata=None):
         raise
 
 
-def load(path, map_location=None, return_metadata=False):
+def load(path, map_location=None, return_metadata=False, weights_only=None):
     """Reads a checkpoint written by ``save`` (or any safetensors file: then a flat name -> Tensor dict).
     Tensors come back on ``map_location`` (a device or its name; the CPU by default); NumPy arrays that were
-    saved as arrays stay NumPy arrays."""
+    saved as arrays stay NumPy arrays. ``weights_only`` is accepted for torch.load's callers: a safetensors
+    file holds only data, so loading never runs code either way."""
     bk = backend.get(map_location)
     path = os.fspath(path)
     if not os.path.isfile(path):
