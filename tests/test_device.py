@@ -88,6 +88,11 @@ OPS = [
     ("batch-norm-train", lambda x, w, b: F.batch_norm(x, None, None, w, b, training=True), [randn(4, 3, 2, 2),
                                                                                         randn(3), randn(3)],
      [True, True, True]),
+    ("batch-norm-relu", lambda x, w, b: F.batch_norm(x, None, None, w, b, training=True, relu=True),
+     [randn(4, 3, 2, 2), randn(3), randn(3)], [True, True, True]),
+    ("batch-norm-eval-1d", lambda x, w, b: F.batch_norm(x, ax.zeros(3, device=x.device) + 0.1,
+                                                        ax.ones(3, device=x.device) * 2, w, b, training=False),
+     [randn(5, 3), randn(3), randn(3)], [True, True, True]),
     ("float64-matmul", lambda a, b: a @ b, [randn(5, 4, dtype=np.float64), randn(4, 3, dtype=np.float64)],
      [True, True]),
 ]

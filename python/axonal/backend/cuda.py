@@ -197,6 +197,46 @@ class CudaBackend(Backend):
                                          *padding, count_include_pad, self.stream())
         return dinp
 
+    # ---- batch norm (N, C, *spatial), C-contiguous --------------------------------------------------------
+    def _bn_sizes(self, x):
+        N, C = x.shape[0], x.shape[1]
+        return N, C, x.size // max(N * C, 1)
+
+    def batch_norm_train(self, x, gamma, beta, running_mean, running_var, eps, momentum, relu):
+        xp = self.xp
+        x = xp.ascontiguousarray(x)
+        N, C, HW = self._bn_sizes(x)
+        out = xp.empty_like(x)
+        mean, invstd = xp.empty((C,), dtype=x.dtype), xp.empty((C,), dtype=x.dtype)
+        opt = lambda a: 0 if a is None else self.ptr(a)  # noqa: E731
+        self.kernels.batchnorm_forward_train(x.dtype.char, self.ptr(out), self.ptr(mean), self.ptr(invstd),
+                                             self.ptr(x), opt(gamma), opt(beta), opt(running_mean), opt(running_var),
+                                             N, C, HW, eps, momentum, relu, self.stream())
+        return out, mean, invstd
+
+    def batch_norm_eval(self, x, gamma, beta, running_mean, running_var, eps, relu):
+        xp = self.xp
+        x = xp.ascontiguousarray(x)
+        N, C, HW = self._bn_sizes(x)
+        out = xp.empty_like(x)
+        opt = lambda a: 0 if a is None else self.ptr(a)  # noqa: E731
+        self.kernels.batchnorm_forward_eval(x.dtype.char, self.ptr(out), self.ptr(x), opt(gamma), opt(beta),
+                                            self.ptr(running_mean), self.ptr(running_var), N, C, HW, eps, relu,
+                                            self.stream())
+        return out
+
+    def batch_norm_backward(self, g, x, out, mean, invstd, gamma, relu):
+        xp = self.xp
+        g = xp.ascontiguousarray(g)
+        N, C, HW = self._bn_sizes(x)
+        dx = xp.zeros_like(x)
+        dgamma, dbeta = xp.zeros((C,), dtype=x.dtype), xp.zeros((C,), dtype=x.dtype)
+        self.kernels.batchnorm_backward(x.dtype.char, self.ptr(dx), self.ptr(dgamma), self.ptr(dbeta), self.ptr(g),
+                                        self.ptr(x), 0 if out is None else self.ptr(out), self.ptr(mean),
+                                        self.ptr(invstd), 0 if gamma is None else self.ptr(gamma), N, C, HW, relu,
+                                        self.stream())
+        return dx, dgamma, dbeta
+
     # ---- optimizer updates (in place) ---------------------------------------------------------------------
     def fused_update_ready(self, p, g, *state):
         arrays = (p, g) + state

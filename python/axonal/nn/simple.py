@@ -7,6 +7,7 @@ from ..ops.linear import linear_relu
 from ..ops.pool import adaptive_avg_pool2d, adaptive_max_pool2d, avg_pool1d, avg_pool2d, max_pool1d, max_pool2d
 from ..ops.rearrange import unflatten
 from ..ops.regularize import dropout, dropout1d, dropout2d
+from .batchnorm import BatchNorm1d, BatchNorm2d
 from .layers import Conv2d, Linear
 from .module import Module
 
@@ -58,16 +59,19 @@ def _plain(layer, cls):
 
 
 def _fused_with_relu(layer, following):
-    """The one-node op for ``following(layer(x))`` when that pair is Linear -> ReLU or Conv2d -> ReLU, else None.
+    """The one-node op for ``following(layer(x))`` when that pair is Linear, Conv2d or BatchNorm followed by ReLU,
+    else None.
     The intermediate activation is never seen outside a Sequential, and the fused ops give the same values
     and gradients with one array and one graph node fewer."""
     if not _plain(following, ReLU):
         return None
     if _plain(layer, Linear):
         return lambda x: linear_relu(x, layer.weight, layer.bias)
-    if _plain(layer, Conv2d):
+    if _plain(layer, Conv2d) and layer.padding_mode == "zeros":
         return lambda x: conv2d_relu(x, layer.weight, layer.bias, layer.stride, layer.padding, layer.dilation,
                                      layer.groups)
+    if _plain(layer, BatchNorm1d) or _plain(layer, BatchNorm2d):
+        return lambda x: layer.normalize(x, relu=True)
     return None
 
 
