@@ -52,6 +52,8 @@ class IterableDataset(Dataset):
     def __getitem__(self, index):
         raise TypeError(f"[{type(self).__name__}] an IterableDataset is read by iterating over it, not by index")
 
+    __len__ = None  # a stream has no length unless a subclass gives one: len() raises TypeError, as in torch
+
     def __add__(self, other):
         return ChainDataset([self, other])
 
