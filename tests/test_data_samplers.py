@@ -204,7 +204,33 @@ def test_weighted_random_sampler_errors_match_torch():
 def test_array_batches_equal_generic_batches(make, drop_last):
     fast = BatchSampler(make(3), 4, drop_last)
     generic = BatchSampler(Plain(make(3)), 4, drop_last)
-    assert fast._array_batches() is not None and generic._array_batches() is None
+    assert BatchSampler(make(3), 4, drop_last)._array_batches() is not None  # (a copy: this draws an epoch)
+    assert generic._array_batches() is None
     for _ in range(2):  # two epochs: the random draws line up too
         assert list(fast) == list(generic)
     assert len(fast) == len(generic)
+
+
+def test_a_new_index_array_sampler_gets_the_fast_path():
+    from axonal.data.sampler import IndexArraySampler
+
+    class Evens(IndexArraySampler):  # e.g. a distributed sampler's shard
+        def __init__(self, n):
+            self.n = n
+
+        def _index_array(self):
+            return np.arange(0, self.n, 2)
+
+        def __len__(self):
+            return (self.n + 1) // 2
+
+    assert list(Evens(7)) == [0, 2, 4, 6]
+    batches = BatchSampler(Evens(7), 3, False)
+    assert batches._array_batches() is not None and list(batches) == [[0, 2, 4], [6]]
+
+    class Overridden(Evens):  # a subclass with its own __iter__ is iterated, not cut from the array
+        def __iter__(self):
+            return iter([1])
+
+    assert BatchSampler(Overridden(7), 3, False)._array_batches() is None
+    assert list(BatchSampler(Overridden(7), 3, False)) == [[1]]

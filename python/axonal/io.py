@@ -81,7 +81,9 @@ def _flatten(obj, arrays, path):
         return obj.item()
     if obj is None or isinstance(obj, (bool, int, float, str)):
         return obj
-    raise TypeError(f"[save] cannot save an object of type {type(obj).__name__} at {path or 'top level'}")
+    kind = f"{type(obj).__module__}.{type(obj).__qualname__}" if type(obj).__module__ != "builtins" else type(obj).__name__
+    raise TypeError(f"[save] cannot save an object of type {kind} at {path or 'top level'} (Tensors, NumPy arrays, "
+                    "dicts, lists, tuples, numbers, strings, bools and None can be saved)")
 
 
 def _unflatten(node, arrays, bk):

@@ -40,6 +40,9 @@ Workers (``num_workers > 0``) load batches in parallel while the main process tr
   flight; ``persistent_workers=True`` keeps the workers across epochs; ``timeout`` bounds the wait for a batch.
   An exception in a worker is raised in the main process with the worker's traceback.
 * Batches come back in the sampler's order, the same batches as with ``num_workers=0`` for the same seed.
+* Workers pay off when producing a sample costs more than moving it: decoding, augmenting, reading files. A
+  worker process sends each batch to the main process through a pipe (pickled), so for a TensorDataset already
+  in memory -- where a batch is one copy out of the arrays -- ``num_workers=0`` (or worker threads) is faster.
 
 ``pin_memory`` (and ``pin_memory_device``) are accepted for torch's signature; CPU batches are already in host
 memory, so they change nothing.

@@ -4,9 +4,10 @@ A sampler is an iterable of indices (``__iter__``, usually ``__len__``); ``Batch
 The deterministic ones yield exactly torch's sequences; the random ones draw from NumPy (``generator=``: see
 _random.py), so their orders are not torch's but follow the same distributions and contracts.
 
-Our random samplers can also hand over a whole epoch's order as one index array (``_index_array``, the same
-draws their ``__iter__`` makes), which lets ``BatchSampler`` and the DataLoader cut batches as array slices
-instead of building them index by index in Python.
+The random ones derive from ``IndexArraySampler``: an epoch is one array of int indices (``_index_array()``),
+which ``__iter__`` yields item by item, and which ``BatchSampler`` and the DataLoader cut into batches directly
+(array slices, no Python list per batch) whenever a sampler's ``__iter__`` is that one. A new sampler (a
+distributed one, say) gets the fast path by deriving from it and defining ``_index_array``.
 """
 import numbers
 import warnings
@@ -31,6 +32,26 @@ class Sampler:
         return cls
 
 
+class IndexArraySampler(Sampler):
+    """A sampler whose epoch is one int array drawn by ``_index_array()``; ``__iter__`` yields its items as ints.
+
+    ``_index_array()`` may return None when the indices are no ints (then ``_iter_other()`` serves them); it must
+    then draw nothing, so that asking twice stays the same epoch."""
+
+    def _index_array(self):
+        raise NotImplementedError(f"[{type(self).__name__}] subclasses of IndexArraySampler define _index_array")
+
+    def _iter_other(self):
+        raise NotImplementedError(f"[{type(self).__name__}] has no int index array and no other way to iterate")
+
+    def __iter__(self):
+        order = self._index_array()
+        if order is None:
+            yield from self._iter_other()
+        else:
+            yield from order.tolist()
+
+
 def _positive_int(value, allow_bool=True):
     # torch accepts True as a num_samples of 1 (a bool is an int) but refuses it as a batch_size
     return isinstance(value, numbers.Integral) and (allow_bool or not isinstance(value, bool)) and value > 0
@@ -49,7 +70,7 @@ class SequentialSampler(Sampler):
         return len(self.data_source)
 
 
-class RandomSampler(Sampler):
+class RandomSampler(IndexArraySampler):
     """A random permutation per epoch, or ``num_samples`` draws with ``replacement=True``.
 
     Without replacement and ``num_samples > len(data_source)``, whole permutations follow each other (the last one
@@ -81,14 +102,11 @@ class RandomSampler(Sampler):
             parts.append(rng.permutation(n)[: k % n])
         return np.concatenate(parts)
 
-    def __iter__(self):
-        yield from self._index_array().tolist()
-
     def __len__(self):
         return self.num_samples
 
 
-class SubsetRandomSampler(Sampler):
+class SubsetRandomSampler(IndexArraySampler):
     """The given indices, in a random order per epoch."""
 
     def __init__(self, indices, generator=None):
@@ -98,15 +116,13 @@ class SubsetRandomSampler(Sampler):
     def _permutation(self):
         return numpy_rng(self.generator).permutation(len(self.indices))
 
-    def _int_indices(self):
-        """The indices as an integer array, or None when they are not plain ints (then only __iter__ serves)."""
-        indices = np.asarray(self.indices)
-        return indices if indices.dtype.kind in "iu" and indices.ndim == 1 else None
-
     def _index_array(self):
-        return self._int_indices()[self._permutation()].astype(np.intp, copy=False)
+        indices = np.asarray(self.indices)
+        if indices.dtype.kind not in "iu" or indices.ndim != 1:
+            return None  # not plain ints: _iter_other yields the items themselves
+        return indices[self._permutation()].astype(np.intp, copy=False)
 
-    def __iter__(self):
+    def _iter_other(self):
         for i in self._permutation().tolist():
             yield self.indices[i]
 
@@ -114,7 +130,7 @@ class SubsetRandomSampler(Sampler):
         return len(self.indices)
 
 
-class WeightedRandomSampler(Sampler):
+class WeightedRandomSampler(IndexArraySampler):
     """``num_samples`` indices drawn with probability proportional to ``weights`` (which need not sum to 1)."""
 
     def __init__(self, weights, num_samples, replacement=True, generator=None):
@@ -158,9 +174,6 @@ class WeightedRandomSampler(Sampler):
         order = np.concatenate([nonzero[np.argsort(keys, kind="stable")], rng.permutation(zero)])
         return order[: self.num_samples].astype(np.intp, copy=False)
 
-    def __iter__(self):
-        yield from self._index_array().tolist()
-
     def __len__(self):
         return self.num_samples
 
@@ -180,17 +193,15 @@ class BatchSampler(Sampler):
         self.drop_last = drop_last
 
     def _array_batches(self):
-        """The batches as slices (sequential) or index arrays (our random samplers), or None for other samplers.
-
-        The same values ``__iter__`` yields, drawn with the same random calls."""
+        """The batches as slices (SequentialSampler) or index arrays (an IndexArraySampler's epoch), or None for
+        other samplers: the same values ``__iter__`` yields, drawn with the same random calls."""
         s = self.sampler
         if type(s) is SequentialSampler:
-            n = len(s)
-            return self._cut(n, lambda start, stop: slice(start, stop))
-        if type(s) is SubsetRandomSampler and s._int_indices() is None:
-            return None
-        if type(s) in (RandomSampler, WeightedRandomSampler, SubsetRandomSampler):
-            return self._cut_order(s)
+            return self._cut(len(s), slice)
+        if type(s).__iter__ is IndexArraySampler.__iter__:
+            order = s._index_array()
+            if order is not None:
+                return self._cut(len(order), lambda start, stop: order[start:stop])
         return None
 
     def _cut(self, n, make):
@@ -198,10 +209,6 @@ class BatchSampler(Sampler):
         stop = n - n % bs if self.drop_last else n
         for start in range(0, stop, bs):
             yield make(start, min(start + bs, n))
-
-    def _cut_order(self, sampler):
-        order = sampler._index_array()
-        yield from self._cut(len(order), lambda start, stop: order[start:stop])
 
     def __iter__(self):
         fast = self._array_batches()

@@ -24,7 +24,7 @@ STATUS_CHECK_INTERVAL = 1.0
 
 class WorkerInfo:
     """What ``get_worker_info()`` returns inside a worker: ``id``, ``num_workers``, ``seed`` and ``dataset`` (the
-    worker's copy). Read-only, as torch's."""
+    worker process's copy; for worker threads the loader's dataset itself). Read-only, as torch's."""
 
     __slots__ = ("id", "num_workers", "seed", "dataset")
 
