@@ -148,6 +148,18 @@ def test_workers_give_the_batches_of_one_process(context):
     assert got == expected
 
 
+def test_a_generator_gives_the_same_orders_with_and_without_workers():
+    ds = Numbers(20)
+    one = DataLoader(ds, batch_size=4, shuffle=True, generator=np.random.default_rng(8))
+    two = loader(ds, "thread", batch_size=4, shuffle=True, generator=np.random.default_rng(8))
+    assert epochs_of(one, 2) == epochs_of(two, 2)
+
+
+def test_prefetch_factor_zero_is_refused():
+    with pytest.raises(ValueError, match=r"\[DataLoader\] prefetch_factor must be at least 1"):
+        DataLoader(Numbers(3), num_workers=1, prefetch_factor=0)
+
+
 def test_unbatched_and_batch_sampler_with_workers():
     ds = Numbers(9)
     unbatched = [b[1] for b in loader(ds, "thread", batch_size=None)]

@@ -97,6 +97,9 @@ class DataLoader:
             prefetch_factor = 2
         elif prefetch_factor is not None and prefetch_factor < 0:
             raise ValueError(f"[DataLoader] prefetch_factor option should be non-negative (got {prefetch_factor!r})")
+        if num_workers > 0 and prefetch_factor == 0:  # torch asserts this later, when iterating
+            raise ValueError("[DataLoader] prefetch_factor must be at least 1 with workers: with 0 no batch would "
+                             "ever be requested")
         if persistent_workers and num_workers == 0:
             raise ValueError("[DataLoader] persistent_workers option needs num_workers > 0")
         if batch_size is not None and (isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral)
@@ -227,6 +230,8 @@ class DataLoader:
     # ---- iteration ----------------------------------------------------------------------------------------
     def __iter__(self):
         if self.num_workers == 0:
+            if self.generator is not None:
+                draw_seed(self.generator)  # as torch, and as with workers: one draw per epoch, so orders agree
             return self._single_process_iter()
         if self.persistent_workers:
             if self._iterator is None:
