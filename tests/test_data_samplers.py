@@ -50,7 +50,8 @@ def test_sequential_sampler_matches_torch(n):
     assert len(SequentialSampler(range(n))) == n
 
 
-@pytest.mark.parametrize("n,batch_size,drop_last", list(itertools.product([0, 1, 7, 10], [1, 3, 10, 11], [False, True])))
+@pytest.mark.parametrize("n,batch_size,drop_last",
+                         list(itertools.product([0, 1, 7, 10], [1, 3, 10, 11], [False, True])))
 def test_batch_sampler_matches_torch(n, batch_size, drop_last):
     tud = torch_data()
     ours = BatchSampler(SequentialSampler(range(n)), batch_size, drop_last)
@@ -183,7 +184,8 @@ def test_weighted_random_sampler_errors_match_torch():
         raises_like_torch(lambda: WeightedRandomSampler(*args, **kwargs),
                           lambda: tud.WeightedRandomSampler(*args, **kwargs))
     # distribution errors come when drawing, as RuntimeError (torch.multinomial's)
-    for args, kwargs in ((([1.0, -1.0], 2), {}), (([0.0, 0.0], 2), {}), (([1.0, 2.0], 3), {"replacement": False}), (([1.0, float("nan")], 2), {})):
+    for args, kwargs in ((([1.0, -1.0], 2), {}), (([0.0, 0.0], 2), {}), (([1.0, 2.0], 3), {"replacement": False}),
+                         (([1.0, float("nan")], 2), {})):
         sampler = WeightedRandomSampler(*args, **kwargs)
         err = raises_like_torch(lambda: list(sampler), lambda: list(tud.WeightedRandomSampler(*args, **kwargs)))
         assert isinstance(err, RuntimeError) and str(err).startswith("[WeightedRandomSampler]")

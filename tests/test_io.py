@@ -204,7 +204,8 @@ def test_truncated_file_raises_clear_error(tmp_path):
         ax.load(path)
 
 
-@pytest.mark.parametrize("payload", [b"", b"garbage" * 10, b"\xff" * 8 + b"{}", (12).to_bytes(8, "little") + b"not json!!!!"])
+@pytest.mark.parametrize("payload", [b"", b"garbage" * 10, b"\xff" * 8 + b"{}",
+                                     (12).to_bytes(8, "little") + b"not json!!!!"])
 def test_garbage_file_raises_clear_error(tmp_path, payload):
     path = tmp_path / "g.safetensors"
     path.write_bytes(payload)

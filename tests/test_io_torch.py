@@ -15,8 +15,8 @@ from safetensors import safe_open  # noqa: E402
 
 
 def ax_cnn():  # no conv bias: BatchNorm cancels its gradient, and Adam would amplify the rounding noise
-    return nn.Sequential(nn.Conv2d(1, 4, 3, padding=1, bias=False), nn.BatchNorm2d(4), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
-                         nn.Linear(4 * 4 * 4, 3))
+    return nn.Sequential(nn.Conv2d(1, 4, 3, padding=1, bias=False), nn.BatchNorm2d(4), nn.ReLU(), nn.MaxPool2d(2),
+                         nn.Flatten(), nn.Linear(4 * 4 * 4, 3))
 
 
 def torch_cnn():

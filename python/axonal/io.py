@@ -81,7 +81,9 @@ def _flatten(obj, arrays, path):
         return obj.item()
     if obj is None or isinstance(obj, (bool, int, float, str)):
         return obj
-    kind = f"{type(obj).__module__}.{type(obj).__qualname__}" if type(obj).__module__ != "builtins" else type(obj).__name__
+    kind = type(obj).__qualname__
+    if type(obj).__module__ != "builtins":
+        kind = f"{type(obj).__module__}.{kind}"
     raise TypeError(f"[save] cannot save an object of type {kind} at {path or 'top level'} (Tensors, NumPy arrays, "
                     "dicts, lists, tuples, numbers, strings, bools and None can be saved)")
 
@@ -188,8 +190,9 @@ def load(path, map_location=None, return_metadata=False, weights_only=True):
     """Reads a checkpoint written by ``save`` (or any safetensors file: then a flat name -> Tensor dict).
 
     Tensors come back on ``map_location`` (a device or its name; the CPU by default); NumPy arrays that were saved
-    as arrays stay NumPy arrays; bfloat16 tensors (which NumPy lacks) come back as float32, exactly. ``weights_only`` is accepted for torch.load's signature: a safetensors file
-    holds only data, so loading never runs code either way. Pickle files raise a ValueError explaining how to
+    as arrays stay NumPy arrays; bfloat16 tensors (which NumPy lacks) come back as float32, exactly.
+    ``weights_only`` is accepted for torch.load's signature: a safetensors file holds only data, so loading never
+    runs code either way. Pickle files raise a ValueError explaining how to
     convert them to safetensors."""
     bk = backend.get(map_location)
     path = os.fspath(path)

@@ -156,7 +156,8 @@ class WeightedRandomSampler(IndexArraySampler):
             raise RuntimeError(f"{op} invalid multinomial distribution (weights must be finite and >= 0), "
                                f"weights of shape {w.shape}")
         if w.sum() <= 0:
-            raise RuntimeError(f"{op} invalid multinomial distribution (sum of weights <= 0), weights of shape {w.shape}")
+            raise RuntimeError(f"{op} invalid multinomial distribution (sum of weights <= 0), weights of shape "
+                               f"{w.shape}")
         if not self.replacement and self.num_samples > w.size:
             raise RuntimeError(f"{op} cannot draw {self.num_samples} samples without replacement from {w.size} "
                                "weights")
