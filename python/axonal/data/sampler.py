@@ -198,18 +198,23 @@ class BatchSampler(Sampler):
         other samplers: the same values ``__iter__`` yields, drawn with the same random calls."""
         s = self.sampler
         if type(s) is SequentialSampler:
-            return self._cut(len(s), slice)
+            return self._cut(range(len(s)))
         if type(s).__iter__ is IndexArraySampler.__iter__:
             order = s._index_array()
             if order is not None:
-                return self._cut(len(order), lambda start, stop: order[start:stop])
+                return self._cut(order)
         return None
 
-    def _cut(self, n, make):
-        bs = self.batch_size
+    def _cut(self, order):
+        """Batches of ``order``: slices of a range (as slice objects), views of an array."""
+        n, bs = len(order), self.batch_size
         stop = n - n % bs if self.drop_last else n
-        for start in range(0, stop, bs):
-            yield make(start, min(start + bs, n))
+        if isinstance(order, range):
+            for start in range(0, stop, bs):
+                yield slice(start, min(start + bs, n))
+        else:
+            for start in range(0, stop, bs):
+                yield order[start:start + bs]
 
     def __iter__(self):
         fast = self._array_batches()

@@ -121,16 +121,25 @@ class MapFetcher:
 
     def __init__(self, dataset, auto_collation, collate_fn, drop_last, fast):
         self.dataset, self.auto_collation, self.collate_fn = dataset, auto_collation, collate_fn
-        self.fast = _tensor_arrays(dataset) if fast else None
         self.getitems = getattr(dataset, "__getitems__", None) if auto_collation else None
+        arrays = _tensor_arrays(dataset) if fast else None
+        if arrays is not None:
+            self.fetch = self._array_fetch(*arrays)  # per batch: one index per array, and nothing else
+
+    @staticmethod
+    def _array_fetch(arrays, base):
+        make = Tensor._make
+
+        def fetch(index):
+            if type(index) is list:
+                index = np.asarray(index, dtype=np.intp)
+            if base is not None:
+                index = base[index]
+            return [make(a[index]) for a in arrays]
+
+        return fetch
 
     def fetch(self, index):
-        if self.fast is not None:
-            arrays, base = self.fast
-            if isinstance(index, list):
-                index = np.asarray(index, dtype=np.intp)
-            key = index if base is None else base[index]
-            return [Tensor._make(a[key]) for a in arrays]
         if not self.auto_collation:
             return self.collate_fn(self.dataset[index])
         if isinstance(index, slice):
