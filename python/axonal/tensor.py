@@ -17,6 +17,9 @@ from .grad_mode import is_grad_enabled
 from .random import generator
 
 
+_array_types = backend._by_type  # the array type of every device (filled as backends load)
+
+
 class _InplaceCounter:
     updates = 0  # in-place updates so far in this process; 0 means backward need not check versions
 
@@ -53,8 +56,11 @@ class Tensor:
     @classmethod
     def _make(cls, array):
         """A tensor around ``array`` (no copy): an array of a device, or a NumPy scalar (made 0-d)."""
-        t = cls.__new__(cls)
-        _init(t, array if type(array) in backend._by_type else np.asarray(array))
+        t = cls.__new__(cls)  # _init's fields, inline: this runs for every op's result
+        t.data = array if type(array) in _array_types else np.asarray(array)
+        t.grad = t._ctx = t._hooks = None
+        t._retains_grad = t.requires_grad = False
+        t._version = 0
         return t
 
     # ---- properties -------------------------------------------------------------------------

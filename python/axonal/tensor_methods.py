@@ -89,10 +89,6 @@ class Size(tuple):
     def __str__(self):  # messages show shapes as plain tuples: "(8, 3, 28, 28)"
         return tuple.__repr__(self)
 
-    def __getitem__(self, item):
-        result = tuple.__getitem__(self, item)
-        return Size(result) if isinstance(item, slice) else result
-
 
 def _size(self, dim=None):
     shape = self.data.shape

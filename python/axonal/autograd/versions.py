@@ -6,6 +6,8 @@ from ..tensor import Tensor, inplace_updates  # noqa: F401 - the counter lives w
 def check_versions(ctx):
     """RuntimeError when a tensor input of the op behind ``ctx`` was modified in place after the op ran."""
     versions = ctx.versions
+    if [inp._version for inp in ctx.inputs if isinstance(inp, Tensor)] == versions:
+        return
     k = 0
     for inp in ctx.inputs:
         if isinstance(inp, Tensor):
