@@ -16,7 +16,6 @@ from .errors import DTypeError
 from .grad_mode import is_grad_enabled
 from .random import generator
 
-
 _array_types = backend._by_type  # the array type of every device (filled as backends load)
 
 

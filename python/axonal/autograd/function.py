@@ -10,8 +10,8 @@ when any input needs a gradient, links it into the graph through the ctx. Gradie
 broadcast shape: the engine sums them to the input's shape, so ops need not undo broadcasting themselves.
 """
 from .. import backend as _backend
-from ..tensor import Tensor
 from ..grad_mode import _state
+from ..tensor import Tensor
 
 _backend_of_type = _backend._by_type
 _cpu = _backend.cpu

@@ -13,8 +13,10 @@ import os
 import numpy as np
 
 from .. import random as _random
+from . import emulated
 from .base import Backend
 from .device import device
+from .registry import register
 
 _EMULATE_ENV = "AXONAL_CUDA_EMULATE"
 
@@ -307,8 +309,6 @@ class EmulatedBackend(CudaBackend):
     """The emulated GPU: host memory marked as device memory, and the CUDA kernels compiled for the CPU."""
 
     def __init__(self, kernels):
-        from . import emulated
-
         super().__init__()
         self.xp, self.kernels, self.array_type = emulated.xp, kernels, emulated.EmulatedArray
         self._emulated = emulated
@@ -376,8 +376,6 @@ def status():
     if _loaded is None:
         _loaded = _load()
         if _loaded[0] is not None:
-            from . import register
-
             register(_loaded[0])
     return _loaded
 

@@ -2,11 +2,23 @@
 from . import datasets
 from .collate import default_collate, default_convert
 from .dataset import (
-    ChainDataset, ConcatDataset, Dataset, DatasetError, IterableDataset, Subset, TensorDataset, random_split,
+    ChainDataset,
+    ConcatDataset,
+    Dataset,
+    DatasetError,
+    IterableDataset,
+    Subset,
+    TensorDataset,
+    random_split,
 )
 from .loader import DataLoader, collate
 from .sampler import (
-    BatchSampler, RandomSampler, Sampler, SequentialSampler, SubsetRandomSampler, WeightedRandomSampler,
+    BatchSampler,
+    RandomSampler,
+    Sampler,
+    SequentialSampler,
+    SubsetRandomSampler,
+    WeightedRandomSampler,
 )
 from .transforms import normalize, standardize, to_float_images
 from .worker import WorkerInfo, get_worker_info

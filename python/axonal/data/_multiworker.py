@@ -12,8 +12,15 @@ import queue
 import threading
 import weakref
 
-from .worker import (STATUS_CHECK_INTERVAL, ExceptionWrapper, IterableFetcher, IterableStop, MapFetcher,
-                     ResumeIteration, worker_loop)
+from .worker import (
+    STATUS_CHECK_INTERVAL,
+    ExceptionWrapper,
+    IterableFetcher,
+    IterableStop,
+    MapFetcher,
+    ResumeIteration,
+    worker_loop,
+)
 
 
 class WorkerGroup:

@@ -1,21 +1,59 @@
 """Functional forms of the layers, activations and losses (``import axonal.nn.functional as F``)."""
 from ..ops.activation import leaky_relu, log_softmax, relu, sigmoid, softmax, step, tanh
 from ..ops.activation_zoo import (
-    celu, elu, gelu, glu, hardshrink, hardsigmoid, hardswish, hardtanh, logsigmoid, mish, prelu, relu6, selu, silu,
-    softmin, softplus, softshrink, softsign, tanhshrink, threshold,
+    celu,
+    elu,
+    gelu,
+    glu,
+    hardshrink,
+    hardsigmoid,
+    hardswish,
+    hardtanh,
+    logsigmoid,
+    mish,
+    prelu,
+    relu6,
+    selu,
+    silu,
+    softmin,
+    softplus,
+    softshrink,
+    softsign,
+    tanhshrink,
+    threshold,
 )
+from ..ops.batchnorm import batch_norm
 from ..ops.conv import conv1d, conv2d, conv2d_relu
 from ..ops.linear import linear
 from ..ops.loss import (
-    binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, huber_loss, kl_div, l1_loss, mse_loss,
-    nll_loss, one_hot, smooth_l1_loss,
+    binary_cross_entropy,
+    binary_cross_entropy_with_logits,
+    cross_entropy,
+    huber_loss,
+    kl_div,
+    l1_loss,
+    mse_loss,
+    nll_loss,
+    one_hot,
+    smooth_l1_loss,
 )
-from ..ops.normalization import cosine_similarity, group_norm, layer_norm, normalize, pairwise_distance
+from ..ops.normalization import (
+    cosine_similarity,
+    group_norm,
+    layer_norm,
+    normalize,
+    pairwise_distance,
+)
 from ..ops.padding import pad
 from ..ops.pool import (
-    adaptive_avg_pool2d, adaptive_max_pool2d, avg_pool1d, avg_pool2d, max_pool1d, max_pool2d,
+    adaptive_avg_pool2d,
+    adaptive_max_pool2d,
+    avg_pool1d,
+    avg_pool2d,
+    max_pool1d,
+    max_pool2d,
 )
-from ..ops.regularize import batch_norm, dropout, dropout1d, dropout2d
+from ..ops.regularize import dropout, dropout1d, dropout2d
 
 __all__ = [
     "adaptive_avg_pool2d", "adaptive_max_pool2d", "avg_pool1d", "avg_pool2d", "batch_norm", "binary_cross_entropy",

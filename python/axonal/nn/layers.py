@@ -6,8 +6,8 @@ import numpy as np
 from .. import dtypes
 from ..ops._checks import pair
 from ..ops.conv import conv1d, conv2d
-from ..ops.padding import pad
 from ..ops.linear import linear
+from ..ops.padding import pad
 from . import init
 from .module import Module
 from .parameter import Parameter

@@ -4,7 +4,14 @@ from collections import OrderedDict
 from ..ops import activation as A
 from ..ops.conv import conv2d_relu
 from ..ops.linear import linear_relu
-from ..ops.pool import adaptive_avg_pool2d, adaptive_max_pool2d, avg_pool1d, avg_pool2d, max_pool1d, max_pool2d
+from ..ops.pool import (
+    adaptive_avg_pool2d,
+    adaptive_max_pool2d,
+    avg_pool1d,
+    avg_pool2d,
+    max_pool1d,
+    max_pool2d,
+)
 from ..ops.rearrange import unflatten
 from ..ops.regularize import dropout, dropout1d, dropout2d
 from .batchnorm import BatchNorm1d, BatchNorm2d

@@ -3,8 +3,10 @@ derivative (ops/formula.py), with torch's parameters, defaults and gradient conv
 import math
 
 from . import math_ops  # noqa: F401 - registers erf, exp, ... for the formulas evaluated on Tensors
+from .activation import sigmoid, softmax, tanh
 from .elementwise import where
 from .formula import unary
+from .rearrange import chunk
 from .shape import _check_dim
 
 _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
@@ -134,7 +136,6 @@ def softshrink(x, lambd=0.5):
 
 
 def tanhshrink(x):
-    from .activation import tanh
 
     return x - tanh(x)
 
@@ -153,14 +154,11 @@ def glu(x, dim=-1):
     d = _check_dim(dim, x.ndim, "glu")
     if x.shape[d] % 2:
         raise RuntimeError(f"[glu] halving dimension must be even, but dimension {dim} is size {x.shape[d]}")
-    from .activation import sigmoid
-    from .rearrange import chunk
 
     a, b = chunk(x, 2, d)
     return a * sigmoid(b)
 
 
 def softmin(x, dim=None):
-    from .activation import softmax
 
     return softmax(-x, dim)

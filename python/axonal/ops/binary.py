@@ -1,6 +1,5 @@
 """Two-operand elementwise ops with torch's names: differentiable ones as formulas (ops/formula.py), and the
 comparisons, logical and bitwise ops, which give tensors without a graph, on the operands' device."""
-import numpy as np
 
 from .. import backend
 from ..tensor import Tensor

@@ -3,6 +3,8 @@ from ..autograd.function import Function
 from ..errors import ShapeError
 from . import _checks
 from ._checks import pair
+from .rearrange import chunk
+from .shape import cat
 
 
 class Conv2d(Function):
@@ -77,8 +79,6 @@ def _conv(fn, x, weight, bias, stride, padding, dilation, groups=1):
 
 def _grouped(fn, x, weight, bias, stride, padding, dilation, groups):
     """A grouped convolution as one convolution per group (channel slices in, output channels concatenated)."""
-    from .rearrange import chunk
-    from .shape import cat
 
     xs, ws = chunk(x, groups, 1), chunk(weight, groups, 0)
     bs = chunk(bias, groups, 0) if bias is not None else [None] * groups

@@ -14,6 +14,7 @@ from ..autograd.function import Function
 from ..dtypes import get_default_dtype
 from ..tensor import Tensor
 
+
 # torch returns inf / NaN without a word where the math says so (log(0), 1/0, sqrt(-1)); NumPy would warn.
 def _quiet():
     return np.errstate(divide="ignore", invalid="ignore", over="ignore")

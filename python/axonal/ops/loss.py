@@ -12,6 +12,7 @@ from ..autograd.function import Function
 from ..errors import ShapeError
 from ..grad_mode import is_grad_enabled
 from ..tensor import Tensor
+from .elementwise import where
 
 _REDUCTIONS = ("mean", "sum", "none")
 
@@ -385,7 +386,6 @@ def huber_loss(input, target, reduction="mean", delta=1.0):
     _check_reduction("huber_loss", reduction)
     target = _as_tensor(target, input)
     _same_shape("huber_loss", input, target)
-    from .elementwise import where
 
     d = input - target
     a = d.abs()
@@ -399,7 +399,6 @@ def smooth_l1_loss(input, target, reduction="mean", beta=1.0):
     _same_shape("smooth_l1_loss", input, target)
     if beta == 0:
         return l1_loss(input, target, reduction)
-    from .elementwise import where
 
     d = input - target
     a = d.abs()
@@ -412,7 +411,6 @@ def kl_div(input, target, reduction="mean", log_target=False):
     if reduction not in _REDUCTIONS + ("batchmean",):
         raise ValueError(f"[kl_div] reduction must be one of {_REDUCTIONS + ('batchmean',)}, got {reduction!r}")
     target = _as_tensor(target, input)
-    from .elementwise import where
 
     if log_target:
         pointwise = target.exp() * (target - input)

@@ -2,6 +2,7 @@
 from ..autograd.function import Function
 from ..errors import ShapeError
 from . import _checks
+from .statistics import vector_norm
 
 
 def _normalize_forward(xp, x, axes, eps):
@@ -96,14 +97,12 @@ def group_norm(x, num_groups, weight=None, bias=None, eps=1e-5):
 
 def normalize(x, p=2.0, dim=1, eps=1e-12):
     """x / max(||x||_p over dim, eps)."""
-    from .statistics import vector_norm
 
     return x / vector_norm(x, p, dim, keepdim=True).clamp(min=eps)
 
 
 def cosine_similarity(x1, x2, dim=1, eps=1e-8):
     """sum(x1 * x2) / (max(||x1||, eps) * max(||x2||, eps)) over dim, broadcasting x1 and x2."""
-    from .statistics import vector_norm
 
     n1 = vector_norm(x1, 2, dim).clamp(min=eps)
     n2 = vector_norm(x2, 2, dim).clamp(min=eps)
@@ -111,7 +110,6 @@ def cosine_similarity(x1, x2, dim=1, eps=1e-8):
 
 
 def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
-    from .statistics import vector_norm
 
     return vector_norm(x1 - x2 + eps, p, -1, keepdim=keepdim)
 

@@ -6,6 +6,7 @@ from ..autograd.function import Function
 from ..errors import ShapeError
 from ..tensor import Tensor
 from . import shape as _sh
+from .rearrange import _on
 
 
 class ConstantPad(Function):
@@ -56,7 +57,6 @@ def pad(x, pad, mode="constant", value=None):  # noqa: A002 - torch's argument n
         raise ValueError(f"[pad] mode must be 'constant', 'reflect', 'replicate' or 'circular', got {mode!r}")
     if value not in (None, 0):
         raise ValueError(f"[pad] a value is only used by mode 'constant' (got {value!r} with {mode!r})")
-    from .rearrange import _on
 
     out = x
     for i, (lo, hi) in enumerate(pairs):

@@ -1,11 +1,15 @@
 """max_pool2d / avg_pool2d as Functions over the backend's kernels (NCHW, PyTorch's floor output size)."""
 import numpy as np
 
+from .. import backend
 from ..autograd.function import Function
 from ..tensor import Tensor
 from . import _checks
 from ._checks import pair
 from .conv import _ensure_c
+from .padding import pad
+from .rearrange import _on
+from .shape import index, stack
 
 
 class MaxPool2d(Function):
@@ -174,7 +178,6 @@ def _adaptive_size(op, x, output_size):
 
 def adaptive_max_pool2d(x, output_size, return_indices=False):
     """Max over torch's adaptive windows; with return_indices, the flat h * W + w of each winner."""
-    from .shape import stack
 
     oh, ow = _adaptive_size("adaptive_max_pool2d", x, output_size)
     N, C, H, W = x.shape
@@ -212,8 +215,6 @@ def _out_size(size, k, s, p, d, ceil_mode):
 def _windows(x, kernel, stride, padding, dilation, ceil_mode, fill):
     """(windows (N, C, P, Q, kh*kw) as a differentiable index of the padded input, rows, cols, P, Q): rows/cols
     are the padded-input coordinates of each window cell."""
-    from .padding import pad
-    from .rearrange import _on
 
     N, C, H, W = x.shape
     P = _out_size(H, kernel[0], stride[0], padding[0], dilation[0], ceil_mode)
@@ -230,7 +231,6 @@ def _windows(x, kernel, stride, padding, dilation, ceil_mode, fill):
 
 
 def _sh_index(t, key):
-    from .shape import index
 
     return index(t, key)
 
@@ -249,13 +249,11 @@ def max_pool2d_generic(x, kernel, stride, padding, dilation, ceil_mode, return_i
 
 
 def _xp(x):
-    from .. import backend
 
     return backend.of(x.data).xp
 
 
 def _on_dev(x, host):
-    from .rearrange import _on
 
     return _on(x, host)
 

@@ -5,10 +5,12 @@ import math
 
 import numpy as np
 
+from .. import backend
 from ..autograd.function import Function
 from ..errors import ShapeError
 from ..tensor import Tensor
 from . import shape as _sh
+from .elementwise import where
 from .shape import IndexGrad, _check_dim
 
 
@@ -154,7 +156,6 @@ def roll(a, shifts, dims=None):
 
 def _on(like, host_array):
     """A host index array placed on the device of tensor ``like``."""
-    from .. import backend
 
     return backend.of(like.data).from_host(host_array)
 
@@ -183,7 +184,6 @@ def _tri_mask(a, diagonal, lower):
 def tril(a, diagonal=0):
     if a.ndim < 2:
         raise ShapeError(f"[tril] expects at least 2 dims, got shape {a.shape}")
-    from .elementwise import where
 
     return where(_tri_mask(a, diagonal, True), a, 0 if a.dtype.kind != "f" else 0.0)
 
@@ -191,7 +191,6 @@ def tril(a, diagonal=0):
 def triu(a, diagonal=0):
     if a.ndim < 2:
         raise ShapeError(f"[triu] expects at least 2 dims, got shape {a.shape}")
-    from .elementwise import where
 
     return where(_tri_mask(a, diagonal, False), a, 0 if a.dtype.kind != "f" else 0.0)
 
@@ -283,7 +282,6 @@ def repeat_interleave(a, repeats, dim=None):
         a, dim = _sh.reshape(a, (-1,)), 0
     d = _check_dim(dim, a.ndim, "repeat_interleave")
     counts = repeats.data if isinstance(repeats, Tensor) else repeats
-    from .. import backend
 
     counts = backend.of(counts).to_host(counts) if type(counts) in backend._by_type else counts
     order = np.repeat(np.arange(a.shape[d]), counts)

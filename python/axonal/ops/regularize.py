@@ -1,5 +1,6 @@
 """Dropout (training only, inverted: survivors scaled by 1/(1-p)), elementwise or per channel."""
 from ..autograd.function import Function
+from ..tensor import Tensor
 
 
 class Dropout(Function):
@@ -18,7 +19,6 @@ class Dropout(Function):
 
     @staticmethod
     def backward_tensors(ctx, g):
-        from ..tensor import Tensor
 
         return g * Tensor._make(ctx.saved[0]), None, None
 
@@ -48,6 +48,3 @@ def dropout1d(x, p=0.5, training=True, inplace=False):
     if x.ndim not in (2, 3):
         raise RuntimeError(f"[dropout1d] expects a 2-D or 3-D input, got {x.shape}")
     return _dropout("dropout1d", x, p, training, x.shape[:-1] + (1,))
-
-
-from .batchnorm import batch_norm  # noqa: E402,F401 - its old home: F.batch_norm is imported from here too

@@ -4,6 +4,7 @@ import time
 import numpy as np
 
 from ..grad_mode import no_grad
+from ..optim.lr_scheduler import ReduceLROnPlateau
 from .callbacks import Callback
 from .history import History
 
@@ -139,7 +140,6 @@ def fit(model, loss_fn, optimizer, train_loader, epochs, val_loader=None, metric
 
 
 def _step_scheduler(scheduler, logs):
-    from ..optim.lr_scheduler import ReduceLROnPlateau
 
     if isinstance(scheduler, ReduceLROnPlateau):
         scheduler.step(logs.get("val_loss", logs["loss"]))

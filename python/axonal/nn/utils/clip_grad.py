@@ -3,6 +3,7 @@ import math
 
 from ... import backend
 from ...grad_mode import no_grad
+from ...ops.shape import stack
 from ...tensor import Tensor
 
 
@@ -36,7 +37,6 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
 
 
 def _stack_reduce(values, how):
-    from ...ops.shape import stack
 
     stacked = stack([v.to(values[0].device) for v in values])
     return stacked.max() if how == "max" else stacked.sum()
