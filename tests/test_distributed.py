@@ -33,9 +33,9 @@ def _env(threads="1"):
     return env
 
 
-def run_job(args, timeout, env):
+def run_job(args, timeout, env, cwd=None):
     """(returncode, output): runs a command in its own session and kills the session if it overruns."""
-    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, cwd=cwd,
                             start_new_session=True)
     try:
         out, _ = proc.communicate(timeout=timeout)
@@ -104,3 +104,21 @@ def test_importing_axonal_never_needs_mpi():
     assert result.returncode == 0, result.stderr
     assert "ImportError: [init_process_group]" in result.stdout and "pip install 'axonal[mpi]'" in result.stdout
     assert "RuntimeError: [DistributedDataParallel] the default process group is not initialized" in result.stdout
+
+
+def test_the_ddp_example_trains_on_two_ranks(tmp_path):
+    script = HERE.parent / "examples" / "ddp_fashion_mnist.py"
+    if not script.exists():
+        pytest.skip("examples/ not present (installed package only)")
+    mpiexec = _mpiexec()
+    if mpiexec is None:
+        pytest.skip("mpiexec not found: pip install mpich (the 'test' extra brings it)")
+    pytest.importorskip("mpi4py")
+    rc, out = run_job([mpiexec, "-n", "2", sys.executable, str(script), "--sample", "--epochs", "1"], 300, _env(),
+                      cwd=tmp_path)
+    assert rc == 0, out
+    assert "2 rank(s) x 1 thread(s)" in out, out
+    accuracy = float(out.split("test accuracy: ")[1].split()[0])
+    assert accuracy > 0.6, out  # one epoch on the 5 000-image sample: well above chance (0.1)
+    assert out.count("test accuracy: ") == 1, "only rank 0 reports"
+    assert (tmp_path / "ddp_cnn.safetensors").exists()

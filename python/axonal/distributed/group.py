@@ -2,9 +2,10 @@
 
 mpi4py is imported here and only when ``init_process_group`` runs, so ``import axonal`` never needs MPI. The
 group keeps MPI's COMM_WORLD (ranks and size come from ``mpiexec``) and private duplicates of it: one for the
-public collectives, one for collectives that run inside autograd (SyncBatchNorm). Each
-DistributedDataParallel duplicates its own, so its in-flight bucket all-reduces never interleave with any
-other collective on the same communicator (MPI requires one order of collectives per communicator).
+public collectives, one for collectives that run inside autograd (SyncBatchNorm), one for
+DistributedDataParallel's buckets and buffer broadcasts. MPI needs every rank to start the collectives of a
+communicator in one order; on separate communicators, DDP's bucket all-reduces (still in flight while
+backward runs on) never have to be ordered against a user's all_reduce or a SyncBatchNorm's statistics.
 
 Initialising also
 - makes a rank that dies of an uncaught exception abort the whole job (MPI_Abort) with a line naming the rank,
@@ -29,6 +30,7 @@ class _Group:
         self.rank, self.size = world.Get_rank(), world.Get_size()
         self.comm = world.Dup()  # the public collectives
         self.autograd_comm = world.Dup()  # collectives issued from inside backward (SyncBatchNorm)
+        self.ddp_comm = world.Dup()  # DistributedDataParallel's (every DDP of the process, in hook order)
         local = world.Split_type(MPI.COMM_TYPE_SHARED, key=self.rank)
         self.local_rank, self.local_size = local.Get_rank(), local.Get_size()
         local.Free()
@@ -90,8 +92,8 @@ def destroy_process_group():
         sys.excepthook = group.previous_excepthook
     if group.threads_before is not None:
         threads.set_num_threads(group.threads_before)
-    group.comm.Free()
-    group.autograd_comm.Free()
+    for comm in (group.comm, group.autograd_comm, group.ddp_comm):
+        comm.Free()
 
 
 def get_rank(group=None):

@@ -183,7 +183,7 @@ def fit(model, loss_fn, optimizer, train_loader, epochs, val_loader=None, metric
                 postfix = {"loss": f"{totals['loss'] / seen:.4f}"}
                 if "accuracy" in totals:
                     postfix["acc"] = f"{totals['accuracy'] / seen:.4f}"
-                postfix["img/s"] = f"{seen / max(elapsed, 1e-9):.0f}"
+                postfix["img/s"] = f"{seen * ranks.size / max(elapsed, 1e-9):.0f}"  # all ranks: equal shares
                 bar.set_postfix(postfix, refresh=False)
         elapsed = ranks.max(time.perf_counter() - start)
         if bar is not train_loader:

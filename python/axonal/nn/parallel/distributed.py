@@ -44,7 +44,7 @@ class DistributedDataParallel(Module):
         self.bucket_cap_mb = bucket_cap_mb
         self.require_backward_grad_sync = True
         self.world_size = group.size
-        self._comm = group.world.Dup()  # this model's collectives only: see distributed/group.py
+        self._comm = group.ddp_comm  # gradient buckets and buffer broadcasts only: see distributed/group.py
         named_params = list(module.named_parameters())
         named_buffers = list(module.named_buffers())
         _check_same_model(self._comm, group.MPI, named_params, named_buffers)

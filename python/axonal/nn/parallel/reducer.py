@@ -169,13 +169,16 @@ class Reducer:
                     continue  # no rank produced a gradient: leave .grad as it is (None), as torch does
                 self._copy_out(self.params[i], grads[bucket.offsets[pos]:bucket.offsets[pos] + self.params[i].data.size])
         self._reset()
+        # As torch: the next DDP forward arms the hooks again, so a backward that does not follow a DDP forward
+        # (through .module, or a second one with retain_graph) averages nothing.
+        self.expect_hooks = False
 
     @staticmethod
     def _copy_out(p, flat):
         averaged = flat.reshape(p.data.shape)
         if p.grad is None:  # a parameter unused on this rank but used on another
             bk = backend.of(p.data)
-            p.grad = Tensor._make(averaged.copy() if bk is backend.cpu else bk.from_host(averaged))
+            p.grad = Tensor._make(bk.from_host(averaged.copy()))  # its own memory, not a view of the bucket
             return
         g = p.grad.data
         bk = backend.of(g)
