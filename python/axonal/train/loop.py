@@ -160,34 +160,10 @@ def fit(model, loss_fn, optimizer, train_loader, epochs, val_loader=None, metric
             sampler.set_epoch(epoch - 1)
         ranks.check_same_length(train_loader, epoch)
         model.train()
-        totals, seen = {"loss": 0.0, **{k: 0.0 for k in fns}}, 0
         start = time.perf_counter()
-        bar = _progress(train_loader, epoch, epochs, progress and main)
-        for xb, yb in bar:
-            optimizer.zero_grad()
-            out = model(xb)
-            loss = loss_fn(out, yb)
-            loss.backward()
-            optimizer.step()
-            n = _batch_size(xb)
-            batch_loss = float(loss.item())
-            if not np.isfinite(batch_loss):
-                raise FloatingPointError(f"[fit] loss became {batch_loss} in epoch {epoch}; lower the learning rate")
-            totals["loss"] += batch_loss * n
-            with no_grad():
-                for k, fn in fns.items():
-                    totals[k] += fn(out, yb) * n
-            seen += n
-            if bar is not train_loader:
-                elapsed = time.perf_counter() - start
-                postfix = {"loss": f"{totals['loss'] / seen:.4f}"}
-                if "accuracy" in totals:
-                    postfix["acc"] = f"{totals['accuracy'] / seen:.4f}"
-                postfix["img/s"] = f"{seen * ranks.size / max(elapsed, 1e-9):.0f}"  # all ranks: equal shares
-                bar.set_postfix(postfix, refresh=False)
+        totals, seen = _train_epoch(model, loss_fn, optimizer, train_loader, fns, epoch, epochs, progress and main,
+                                    ranks.size)
         elapsed = ranks.max(time.perf_counter() - start)
-        if bar is not train_loader:
-            bar.close()
         totals, seen = ranks.sum(totals, seen)
         if seen == 0:
             raise ValueError("[fit] the training loader yielded no batches")
@@ -214,6 +190,38 @@ def fit(model, loss_fn, optimizer, train_loader, epochs, val_loader=None, metric
     for cb in callbacks:
         cb.on_train_end(trainer)
     return history
+
+
+def _train_epoch(model, loss_fn, optimizer, loader, fns, epoch, epochs, show_progress, world_size):
+    """One pass over ``loader``: (this rank's sample-weighted sums of the loss and metrics, samples seen)."""
+    totals, seen = {"loss": 0.0, **{k: 0.0 for k in fns}}, 0
+    start = time.perf_counter()
+    bar = _progress(loader, epoch, epochs, show_progress)
+    for xb, yb in bar:
+        optimizer.zero_grad()
+        out = model(xb)
+        loss = loss_fn(out, yb)
+        loss.backward()
+        optimizer.step()
+        n = _batch_size(xb)
+        batch_loss = float(loss.item())
+        if not np.isfinite(batch_loss):
+            raise FloatingPointError(f"[fit] loss became {batch_loss} in epoch {epoch}; lower the learning rate")
+        totals["loss"] += batch_loss * n
+        with no_grad():
+            for k, fn in fns.items():
+                totals[k] += fn(out, yb) * n
+        seen += n
+        if bar is not loader:
+            elapsed = time.perf_counter() - start
+            postfix = {"loss": f"{totals['loss'] / seen:.4f}"}
+            if "accuracy" in totals:
+                postfix["acc"] = f"{totals['accuracy'] / seen:.4f}"
+            postfix["img/s"] = f"{seen * world_size / max(elapsed, 1e-9):.0f}"  # all ranks (equal shares)
+            bar.set_postfix(postfix, refresh=False)
+    if bar is not loader:
+        bar.close()
+    return totals, seen
 
 
 def _unwrapped(model):

@@ -109,9 +109,9 @@ class Reducer:
         """find_unused_parameters: parameters the forward's graph does not reach are ready now."""
         for i, p in enumerate(self.params):
             if id(p) not in used_ids:
-                self.mark_ready(i, used=False)
+                self.mark_ready(i)  # contributes its .grad (from no_sync steps) or zeros
 
-    def mark_ready(self, i, used=True):
+    def mark_ready(self, i):
         if not self.expect_hooks:
             return
         if self.ready[i]:
@@ -122,7 +122,7 @@ class Reducer:
         self.ready[i] = True
         self.ready_count += 1
         bucket, pos = self.slot_of[i]
-        self._copy_in(bucket, pos, self.params[i].grad, used)
+        self._copy_in(bucket, pos, self.params[i].grad)
         bucket.pending -= 1
         if bucket.pending == 0:
             self._launch_ready_buckets()
@@ -132,7 +132,7 @@ class Reducer:
             self._finish()
 
     # ---- buffers and collectives ---------------------------------------------------------------------------
-    def _copy_in(self, bucket, pos, grad, used):
+    def _copy_in(self, bucket, pos, grad):
         start = bucket.offsets[pos]
         view = bucket.buffer[start:start + self.params[bucket.members[pos]].data.size]
         has_grad = grad is not None

@@ -9,6 +9,7 @@ collectives run on the process group's autograd communicator, so they never inte
 """
 import numpy as np
 
+from ... import backend
 from ...autograd.function import Function
 from ...distributed import group as _group_module
 from ..batchnorm import _BatchNorm
@@ -116,7 +117,5 @@ class SyncBatchNorm(_BatchNorm):
 
 
 def _to_device_of(target, host_array):
-    from ... import backend
-
     bk = backend.of(target)
     return host_array if bk is backend.cpu else bk.from_host(host_array)
