@@ -220,6 +220,27 @@ def scenario_no_sync(folder):
     assert max_diff(model.parameters(), reference.parameters()) <= TOL
 
 
+def scenario_buffers(folder):
+    dist.init_process_group("mpi")
+    r = dist.get_rank()
+    x = ax.from_numpy(np.random.default_rng(r).standard_normal((4, 1, 8, 8)).astype(np.float32))
+    for broadcast in (True, False):
+        ax.manual_seed(r)
+        model = small_cnn(with_bn=True)
+        ddp = DDP(model, broadcast_buffers=broadcast)
+        bn = model[1]
+        assert np.array_equal(*gathered(bn.running_var.numpy().copy())), "construction did not broadcast buffers"
+        if r == 1:
+            bn.running_mean.data[...] = 99.0
+        ddp.eval()
+        ddp(x)  # in eval mode the forward itself leaves the running statistics alone
+        means = gathered(bn.running_mean.numpy().copy())
+        if broadcast:
+            assert np.array_equal(means[0], means[1]) and not np.any(means[1] == 99.0), means
+        else:
+            assert np.all(means[1] == 99.0) and not np.any(means[0] == 99.0), means
+
+
 def scenario_ddp_mismatch(folder):
     dist.init_process_group("mpi")
     r = dist.get_rank()

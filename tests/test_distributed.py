@@ -61,7 +61,7 @@ def assert_ok(scenario, rc, out, ranks=2):
         assert f"rank {r}: {scenario} ok" in out, out
 
 
-@pytest.mark.parametrize("scenario", ["collectives", "ddp_equivalence", "no_sync", "ddp_mismatch", "ddp_unused",
+@pytest.mark.parametrize("scenario", ["collectives", "ddp_equivalence", "no_sync", "buffers", "ddp_mismatch", "ddp_unused",
                                       "ddp_device", "sync_batchnorm", "fit"])
 def test_two_ranks(scenario, tmp_path):
     if scenario == "ddp_device" and not ax.cuda.is_available():
