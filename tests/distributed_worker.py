@@ -182,6 +182,13 @@ def scenario_ddp_equivalence(folder):
             finals = gathered([p.numpy() for p in ddp.module.parameters()])
             assert all(np.array_equal(a, b) for a, b in zip(*finals)), "the ranks' parameters diverged"
         sizes[cap_name] = [len(b) for b in ddp.bucket_members]
+    # Every optimizer steps on the averaged gradients (one bucket layout, fewer steps).
+    for opt_fn in (lambda ps: optim.SGD(ps, lr=0.1, momentum=0.9, nesterov=True, weight_decay=1e-3),
+                   lambda ps: optim.ASGD(ps, lr=0.05), lambda ps: optim.Adagrad(ps, lr=0.05),
+                   lambda ps: optim.RMSprop(ps, lr=1e-2, momentum=0.5), lambda ps: optim.AdamW(ps, lr=1e-2)):
+        ddp, reference = train_pair(opt_fn, 0.0006, steps=2)
+        err = max_diff(ddp.module.parameters(), reference.parameters())
+        assert err <= TOL, f"{type(opt_fn([ax.zeros(1, requires_grad=True)])).__name__}: differs by {err}"
     assert sizes["smaller than any tensor"] == [1, 1, 1, 1], sizes
     assert sizes["larger than all"] == [4], sizes
     assert 1 < len(sizes["a few tensors"]) < 4, sizes
