@@ -1,5 +1,5 @@
 """Neural-network building blocks: Module, layers, losses, init and the functional forms."""
-from . import functional, init, utils
+from . import functional, init, parallel, utils
 from .activation import (
     CELU,
     ELU,
@@ -39,6 +39,7 @@ from .loss import (
 from .module import Module
 from .normalization import GroupNorm, LayerNorm
 from .parameter import Parameter
+from .parallel import SyncBatchNorm
 from .simple import (
     AdaptiveAvgPool2d,
     AdaptiveMaxPool2d,
@@ -69,6 +70,6 @@ __all__ = [
     "Identity", "KLDivLoss", "L1Loss", "LayerNorm", "LeakyReLU", "Linear", "LogSigmoid", "LogSoftmax", "MSELoss",
     "MaxPool1d", "MaxPool2d", "Mish", "Module", "ModuleDict", "ModuleList", "NLLLoss", "PReLU", "Parameter",
     "ParameterDict", "ParameterList", "ReLU", "ReLU6", "SELU", "Sequential", "SiLU", "Sigmoid", "SmoothL1Loss",
-    "Softmax", "Softmin", "Softplus", "Softshrink", "Softsign", "Step", "Tanh", "Tanhshrink", "Threshold", "Unflatten",
-    "functional", "init", "utils",
+    "Softmax", "Softmin", "Softplus", "Softshrink", "Softsign", "Step", "SyncBatchNorm", "Tanh", "Tanhshrink", "Threshold", "Unflatten",
+    "functional", "init", "parallel", "utils",
 ]
