@@ -11,7 +11,6 @@ Run it with plain `python` for the one-process baseline.
 """
 import argparse
 
-import numpy as np
 
 import axonal as ax
 import axonal.distributed as dist
@@ -33,34 +32,13 @@ if args.batch_size % world:
     raise SystemExit(f"--batch-size {args.batch_size} must be a multiple of the {world} ranks")
 
 
-class ShardedBatches:
-    """Batches in a sampler's order, for a DataLoader that does not take sampler= yet."""
-
-    def __init__(self, dataset, batch_size, sampler):
-        self.dataset, self.batch_size, self.sampler = dataset, batch_size, sampler
-
-    def __len__(self):
-        return -(-len(self.sampler) // self.batch_size)
-
-    def __iter__(self):
-        order = np.fromiter(iter(self.sampler), dtype=np.int64)
-        for start in range(0, len(order), self.batch_size):
-            yield self.dataset[order[start:start + self.batch_size]]
-
-
-def sharded_loader(dataset, batch_size, sampler):
-    try:
-        return DataLoader(dataset, batch_size=batch_size, sampler=sampler)
-    except TypeError:
-        return ShardedBatches(dataset, batch_size, sampler)
-
-
 load = datasets.fashion_mnist_sample if args.sample else datasets.fashion_mnist
 train, test = load("train", standardize=True), load("test", standardize=True)
 # Every rank's share of every epoch (fit calls set_epoch for a new order each epoch); the test set is split
 # too, so evaluation is parallel as well (fit averages the metrics over the ranks' samples).
-train_loader = sharded_loader(train, args.batch_size // world, DistributedSampler(train, shuffle=True, seed=0))
-test_loader = sharded_loader(test, 1000, DistributedSampler(test, shuffle=False))
+train_loader = DataLoader(train, batch_size=args.batch_size // world,
+                          sampler=DistributedSampler(train, shuffle=True, seed=0))
+test_loader = DataLoader(test, batch_size=1000, sampler=DistributedSampler(test, shuffle=False))
 
 ax.manual_seed(0)
 model = DistributedDataParallel(fashion_cnn())  # rank 0's initial weights are broadcast to all

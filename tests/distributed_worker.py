@@ -6,7 +6,6 @@ whole job (so a broken check ends the test instead of hanging it). The reference
 result is the same training run by this process alone on the global batch.
 """
 import contextlib
-import inspect
 import io
 import os
 import sys
@@ -363,27 +362,6 @@ def scenario_sync_batchnorm(folder):
     assert_close(model(ax.from_numpy(x)).numpy(), reference.eval()(ax.from_numpy(x)).numpy(), "eval output")
 
 
-class ShardLoader:
-    """Batches of a TensorDataset in the order of a sampler, for a DataLoader without ``sampler=``."""
-
-    def __init__(self, dataset, batch_size, sampler):
-        self.dataset, self.batch_size, self.sampler = dataset, batch_size, sampler
-
-    def __len__(self):
-        return -(-len(self.sampler) // self.batch_size)
-
-    def __iter__(self):
-        order = np.fromiter(iter(self.sampler), dtype=np.int64)
-        for start in range(0, len(order), self.batch_size):
-            yield self.dataset[order[start:start + self.batch_size]]
-
-
-def sharded_loader(dataset, batch_size, sampler):
-    if "sampler" in inspect.signature(DataLoader).parameters:
-        return DataLoader(dataset, batch_size=batch_size, sampler=sampler)
-    return ShardLoader(dataset, batch_size, sampler)
-
-
 class RecordingSampler(DistributedSampler):
     def set_epoch(self, epoch):
         self.epochs_set = getattr(self, "epochs_set", []) + [epoch]
@@ -396,7 +374,7 @@ def scenario_fit(folder):
     rng = np.random.default_rng(0)
     data = TensorDataset(rng.standard_normal((44, 1, 8, 8)).astype(np.float32), rng.integers(0, 5, 44))
     sampler = RecordingSampler(data, shuffle=True, seed=5)
-    loader = sharded_loader(data, 4, sampler)
+    loader = DataLoader(data, batch_size=4, sampler=sampler)
     val = DataLoader(TensorDataset(rng.standard_normal((10, 1, 8, 8)).astype(np.float32), rng.integers(0, 5, 10)),
                      batch_size=5)
     ax.manual_seed(r)
@@ -467,7 +445,7 @@ def scenario_singleton(folder):
     assert max_diff([p.grad for p in model.parameters()], [p.grad for p in reference.parameters()]) == 0
     data = TensorDataset(x, y)
     history = ax.train.fit(ddp, nn.CrossEntropyLoss(), optim.SGD(ddp.parameters(), lr=0.1),
-                           sharded_loader(data, 2, DistributedSampler(data)), 1, progress=False)
+                           DataLoader(data, batch_size=2, sampler=DistributedSampler(data)), 1, progress=False)
     assert len(history.epochs) == 1
 
 

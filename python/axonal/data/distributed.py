@@ -15,14 +15,18 @@ import numbers
 
 import numpy as np
 
+from .. import distributed as dist
+from .sampler import IndexArraySampler
 
-class DistributedSampler:
+
+class DistributedSampler(IndexArraySampler):
+    """This rank's share of the indices each epoch (see the module docstring); an index-array sampler, so a
+    DataLoader over a TensorDataset cuts each batch with one fancy index."""
+
     def __init__(self, dataset, num_replicas=None, rank=None, shuffle=True, seed=0, drop_last=False):
         if not hasattr(dataset, "__len__"):
             raise TypeError(f"[DistributedSampler] dataset must define __len__, got {type(dataset).__name__}")
         if num_replicas is None or rank is None:
-            from .. import distributed as dist
-
             if not dist.is_initialized():
                 raise RuntimeError("[DistributedSampler] num_replicas and rank default to the process group's; "
                                    "call axonal.distributed.init_process_group('mpi') first or pass them")
@@ -64,8 +68,8 @@ class DistributedSampler:
             order = np.resize(order, self.total_size)  # repeats the list from its head: torch's padding
         return order[self.rank:self.total_size:self.num_replicas].astype(np.int64, copy=False)
 
-    def __iter__(self):
-        return iter(self.indices().tolist())
+    def _index_array(self):
+        return self.indices()
 
     def __len__(self):
         return self.num_samples
