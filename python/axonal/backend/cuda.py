@@ -95,6 +95,13 @@ class CudaBackend(Backend):
                                        self.stream())
         return y
 
+    def add_relu(self, a, b):
+        if not (a.flags.c_contiguous and b.flags.c_contiguous):
+            return super().add_relu(a, b)
+        out = self.xp.empty_like(a)
+        self.kernels.add_relu_forward(a.dtype.char, self.ptr(out), self.ptr(a), self.ptr(b), a.size, self.stream())
+        return out
+
     def fused_ce_ready(self, logits, target, weight):
         return (logits.dtype.char in "fd" and logits.flags.c_contiguous and target.dtype == np.int64
                 and target.flags.c_contiguous and (weight is None or (weight.dtype == logits.dtype
