@@ -82,7 +82,7 @@ def plot(path, runs):
     panels[0].set(xlabel="epochs (passes over the training set)", ylabel="training loss (cross-entropy)",
                   title="against data seen")
     panels[1].set(xlabel="updates (log scale)", xscale="log", title="against updates")
-    panels[2].set(xlabel="training seconds", title="against wall-clock time")
+    panels[2].set(xlabel="training seconds (log scale)", xscale="log", title="against wall-clock time")
     panels[0].legend()
     for panel in panels:
         panel.grid(alpha=0.3)
