@@ -26,7 +26,7 @@ import numpy as np
 
 import axonal as ax
 from axonal import nn, optim
-from axonal.data import DataLoader, datasets
+from axonal.data import DataLoader, TensorDataset, datasets
 
 LATENT = 64  # size of the noise vector z
 
@@ -131,9 +131,9 @@ def main():
 
     ax.manual_seed(0)
     load = datasets.fashion_mnist_sample if args.sample else datasets.fashion_mnist
-    train_set = load("train", flatten=True)
-    images = train_set.tensors[0]
-    images.copy_(images * 2 - 1)                               # [0, 1] -> [-1, 1], the range of G's tanh
+    images, labels = load("train", flatten=True).tensors
+    images = images * 2 - 1                                    # [0, 1] -> [-1, 1], the range of G's tanh
+    train_set = TensorDataset(images, labels)                  # (the labels go unused: a GAN is unsupervised)
     real_mean = images.numpy().mean(0)
     loader = DataLoader(train_set, batch_size=args.batch_size, shuffle=True, drop_last=True, seed=0)
 

@@ -114,9 +114,11 @@ def main():
         model = copy.deepcopy(initial)
         runs[name] = curve = train(model, train_set, batch_size, args.lr, args.epochs, args.evals_per_epoch)
         _, updates, seconds, loss = curve[-1]
+        last_epoch = [point[3] for point in curve if point[0] > args.epochs - 1]  # how much the loss still jumps
         print(f"{name:22s} batch_size {batch_size:5d}  {updates:6d} updates  {seconds:6.2f} s "
               f"({args.epochs * len(train_set) / seconds:8.0f} examples/s)  "
-              f"train loss {curve[0][3]:.4f} -> {loss:.4f}  test accuracy {accuracy(model, test_set):.4f}")
+              f"train loss {curve[0][3]:.4f} -> {loss:.4f} (last epoch {min(last_epoch):.4f}-{max(last_epoch):.4f})  "
+              f"test accuracy {accuracy(model, test_set):.4f}")
         ax.save(model.state_dict(), os.path.join(args.out, f"softmax_regression_batch{batch_size}.safetensors"))
 
     plot(os.path.join(args.out, "gradient_descent.png"), runs)
