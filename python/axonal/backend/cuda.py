@@ -121,6 +121,24 @@ class CudaBackend(Backend):
                                 ignore_index, smoothing, self.ptr(sums), stream)
         return rows, sums[0], sums[1], dlogits
 
+    # ---- special functions NumPy / CuPy's core lack -------------------------------------------------------
+    def _special(self, name, x):
+        if x.dtype.char not in "fd":
+            x = x.astype(np.float64)
+        x = self.xp.ascontiguousarray(x)
+        out = self.xp.empty_like(x)
+        getattr(self.kernels, name)(x.dtype.char, self.ptr(out), self.ptr(x), x.size, self.stream())
+        return out
+
+    def erf(self, x):
+        return self._special("erf", x)
+
+    def erfc(self, x):
+        return self._special("erfc", x)
+
+    def erfinv(self, x):
+        return self._special("erfinv", x)
+
     # ---- convolution and pooling (C-contiguous NCHW arrays) -----------------------------------------------
     def _conv_sizes(self, input_shape, weight_shape, stride, padding, dilation):
         N, C, H, W = input_shape
