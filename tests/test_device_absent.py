@@ -8,7 +8,11 @@ import textwrap
 
 import pytest
 
+import axonal
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# The subprocess imports the same axonal as this session (installed, or the source tree's python/).
+PACKAGE_PARENT = os.path.dirname(os.path.dirname(os.path.abspath(axonal.__file__)))
 
 SCRIPT = textwrap.dedent("""
     import sys
@@ -48,7 +52,7 @@ SCRIPT = textwrap.dedent("""
 
 
 def _run(tmp_path, **env):
-    full_env = dict(os.environ, PYTHONPATH=os.path.join(ROOT, "python") + os.pathsep + os.environ.get("PYTHONPATH", ""),
+    full_env = dict(os.environ, PYTHONPATH=PACKAGE_PARENT + os.pathsep + os.environ.get("PYTHONPATH", ""),
                     **env)
     return subprocess.run([sys.executable, "-c", SCRIPT, str(tmp_path / "c.safetensors")], env=full_env,
                           capture_output=True, text=True, timeout=120)

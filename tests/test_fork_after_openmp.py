@@ -8,7 +8,11 @@ import textwrap
 
 import pytest
 
+import axonal
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# The subprocess imports the same axonal as this session (installed, or the source tree's python/).
+PACKAGE_PARENT = os.path.dirname(os.path.dirname(os.path.abspath(axonal.__file__)))
 
 SCRIPT = textwrap.dedent("""
     import multiprocessing as mp, os, sys
@@ -43,7 +47,7 @@ def test_child_after_openmp_does_not_hang(tmp_path, method):
         pytest.skip("no fork on this platform")
     script = tmp_path / "fork_check.py"
     script.write_text(SCRIPT)
-    env = dict(os.environ, PYTHONPATH=os.path.join(ROOT, "python") + os.pathsep + os.environ.get("PYTHONPATH", ""),
+    env = dict(os.environ, PYTHONPATH=PACKAGE_PARENT + os.pathsep + os.environ.get("PYTHONPATH", ""),
                OMP_NUM_THREADS="2")
     result = subprocess.run([sys.executable, str(script), method], env=env, capture_output=True, text=True,
                             timeout=120)

@@ -8,13 +8,17 @@ from pathlib import Path
 
 import pytest
 
+import axonal
+
 ROOT = Path(__file__).resolve().parents[1]
+# The subprocess imports the same axonal as this session (installed, or the source tree's python/).
+PACKAGE_PARENT = os.path.dirname(os.path.dirname(os.path.abspath(axonal.__file__)))
 SCRIPT = ROOT / "benchmarks" / "gpu_table.py"
 
 
 @pytest.mark.skipif(not SCRIPT.exists(), reason="benchmarks/ not present (installed package only)")
 def test_gpu_table_smoke_on_the_emulated_device():
-    env = dict(os.environ, PYTHONPATH=str(ROOT / "python") + os.pathsep + os.environ.get("PYTHONPATH", ""),
+    env = dict(os.environ, PYTHONPATH=PACKAGE_PARENT + os.pathsep + os.environ.get("PYTHONPATH", ""),
                AXONAL_CUDA_EMULATE="1")
     result = subprocess.run([sys.executable, str(SCRIPT), "--smoke"], env=env, capture_output=True, text=True,
                             timeout=600)

@@ -7,13 +7,17 @@ from pathlib import Path
 
 import pytest
 
+import axonal
+
 ROOT = Path(__file__).resolve().parents[1]
+# The subprocess imports the same axonal as this session (installed, or the source tree's python/).
+PACKAGE_PARENT = os.path.dirname(os.path.dirname(os.path.abspath(axonal.__file__)))
 SCRIPT = ROOT / "examples" / "quickstart.py"
 
 
 @pytest.mark.skipif(not SCRIPT.exists(), reason="examples/ not present (installed package only)")
 def test_quickstart_runs_on_the_sample(tmp_path):
-    env = dict(os.environ, PYTHONPATH=str(ROOT / "python") + os.pathsep + os.environ.get("PYTHONPATH", ""),
+    env = dict(os.environ, PYTHONPATH=PACKAGE_PARENT + os.pathsep + os.environ.get("PYTHONPATH", ""),
                AXONAL_CUDA_EMULATE="0")
     result = subprocess.run([sys.executable, str(SCRIPT), "--sample", "--epochs", "3", "--out", str(tmp_path)],
                             env=env, capture_output=True, text=True, timeout=300)
