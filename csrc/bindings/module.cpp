@@ -1,6 +1,10 @@
 // axonal._C: one bind_<family>() per file in this folder.
 #include <pybind11/pybind11.h>
 
+#include <string>
+
+#include "kernels/cpu_isa.h"
+
 namespace py = pybind11;
 
 namespace axonal {
@@ -24,4 +28,8 @@ PYBIND11_MODULE(_C, m) {
     axonal::bind_optim(m);
     axonal::bind_activation(m);
     axonal::bind_malloc_tuning(m);
+    // An AXONAL_ISA the process could not honour: say so once, at import, instead of silently ignoring it.
+    const std::string isa_warning = axonal::isa_env_warning();
+    if (!isa_warning.empty() && PyErr_WarnEx(PyExc_RuntimeWarning, ("[cpu] " + isa_warning).c_str(), 1) < 0)
+        throw py::error_already_set();
 }

@@ -62,7 +62,7 @@ AX_INLINE void prefetch_ahead(const float* base, int64_t at) {
 }  // namespace
 
 bool conv2d_implicit_applies(const ConvGeom& g) {
-    return avx2_enabled() && g.sh == 1 && g.sw == 1 && g.Q == g.W && !g.pointwise() && g.R * g.S <= 64;
+    return isa_level() == Isa::avx2 && g.sh == 1 && g.sw == 1 && g.Q == g.W && !g.pointwise() && g.R * g.S <= 64;
 }
 
 int64_t conv2d_tap_mask_stride(const ConvGeom& g) { return (g.pq() + 16 + 7) / 8 * 8; }

@@ -35,6 +35,8 @@
 #pragma once
 #include <cstdint>
 
+#include "kernels/cpu_isa.h"
+
 namespace axonal {
 
 #ifndef AX_F32_MC  // overridable (-DAX_F32_MC=...) only to re-run the measurements above
@@ -55,6 +57,25 @@ struct BlockingAvx2F64 {
     static constexpr int64_t MIN_WORK_PER_THREAD = 32 * 32 * 32;
     static constexpr int64_t A_IN_PLACE_BYTES = 400 * 1024;
 };
+#ifndef AX512_F32_MC  // overridable only to re-run the measurements above
+#define AX512_F32_MC 192
+#define AX512_F32_KC 320
+#define AX512_F32_NC 4096
+#endif
+struct BlockingAvx512F32 {
+    static constexpr int MR = 8, NR = 32;
+    static constexpr int64_t MC = AX512_F32_MC, KC = AX512_F32_KC, NC = AX512_F32_NC;
+    static constexpr int64_t SMALL_WORK = 48 * 48 * 48;
+    static constexpr int64_t MIN_WORK_PER_THREAD = 40 * 40 * 40;
+    static constexpr int64_t A_IN_PLACE_BYTES = 800 * 1024;
+};
+struct BlockingAvx512F64 {
+    static constexpr int MR = 8, NR = 16;
+    static constexpr int64_t MC = 96, KC = 256, NC = 2048;
+    static constexpr int64_t SMALL_WORK = 40 * 40 * 40;
+    static constexpr int64_t MIN_WORK_PER_THREAD = 32 * 32 * 32;
+    static constexpr int64_t A_IN_PLACE_BYTES = 800 * 1024;
+};
 struct BlockingGenericF32 {
     static constexpr int MR = 4, NR = 8;
     static constexpr int64_t MC = 128, KC = 320, NC = 2048;
@@ -69,12 +90,5 @@ struct BlockingGenericF64 {
     static constexpr int64_t MIN_WORK_PER_THREAD = 32 * 32 * 32;
     static constexpr int64_t A_IN_PLACE_BYTES = 400 * 1024;
 };
-
-// cpu_has_avx2_fma(): the CPU and this build can run the AVX2/FMA kernels (defined in gemm_avx2.cpp;
-// false when that file was built without AVX2 support). avx2_enabled(): that, unless the environment
-// variable AXONAL_DISABLE_AVX2 is set to something other than "" or "0" when the module loads — the
-// switch that forces the portable kernels (used by the tests to cover both paths on one machine).
-bool cpu_has_avx2_fma();
-bool avx2_enabled();
 
 }  // namespace axonal
