@@ -432,16 +432,17 @@ void conv2d_backward_input(T* dinp, const T* dout, const T* weight, int64_t N, i
         // and col2im (a scattered add over the whole input gradient) disappears.
         const ConvGeom gt = make_geom(N, K, g.P, g.Q, C, R, S, 1, 1, dil_h * (R - 1) - pad_h, dil_w * (S - 1) - pad_w,
                                       dil_h, dil_w);
-        // Its left operand has C rows: with 6-row register tiles, C = 32 wastes 11% of the work (measured
-        // slower than im2col + col2im on 14x14 layers), C = 64 wastes 3% (measured 12% faster on 56x56).
         if (use_winograd(gt, nchunks)) {
             conv2d_winograd(gt, dout, flipped_transposed(weight, K, C, R, S).get(), nullptr, false, true, dinp,
                             nchunks);
             return;
         }
-        // Its left operand has C rows: with 6-row register tiles, C = 32 wastes 11% of the work (measured
-        // slower than im2col + col2im on 14x14 layers), C = 64 wastes 3% (measured 12% faster on 56x56).
-        const bool tiles_fit = (C + 5) / 6 * 6 * 20 <= C * 21;
+        // Its left operand has C rows: with 6-row register tiles (AVX2), C = 32 wastes 11% of the work
+        // (measured slower than im2col + col2im on 14x14 layers), C = 64 wastes 3% (measured 12% faster on
+        // 56x56); so it runs when at most 5% of the tile rows are padding (8-row AVX-512 tiles: C % 8 == 0).
+        int mr = 1, nr = 1;
+        gemm_tile(false, &mr, &nr);
+        const bool tiles_fit = (C + mr - 1) / mr * mr * 20 <= C * 21;
         if (tiles_fit && use_implicit<T>(g, nchunks) && gt.ph >= 0 && gt.pw >= 0 && gt.P == H && gt.Q == W &&
             conv2d_implicit_applies(gt)) {
             input_grad_as_conv(gt, dinp, dout, flipped_transposed(weight, K, C, R, S).get(), nchunks);
