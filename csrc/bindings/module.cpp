@@ -14,12 +14,13 @@ void bind_conv(py::module_& m);
 void bind_pool(py::module_& m);
 void bind_optim(py::module_& m);
 void bind_activation(py::module_& m);
+void bind_norm(py::module_& m);
 void bind_malloc_tuning(py::module_& m);
 void bind_aligned_array(py::module_& m);
 }  // namespace axonal
 
 PYBIND11_MODULE(_C, m) {
-    m.doc() = "axonal C++ kernels (GEMM, conv2d, pooling, fused activations and loss, optimizer updates); called from axonal.ops, not by users directly";
+    m.doc() = "axonal C++ kernels (GEMM, conv2d, pooling, batch norm, fused activations and loss, optimizer updates); called from axonal.ops, not by users directly";
     axonal::bind_aligned_array(m);  // first: the others return arrays based on its class
     axonal::bind_threads(m);
     axonal::bind_gemm(m);
@@ -27,6 +28,7 @@ PYBIND11_MODULE(_C, m) {
     axonal::bind_pool(m);
     axonal::bind_optim(m);
     axonal::bind_activation(m);
+    axonal::bind_norm(m);
     axonal::bind_malloc_tuning(m);
     // An AXONAL_ISA the process could not honour: say so once, at import, instead of silently ignoring it.
     const std::string isa_warning = axonal::isa_env_warning();

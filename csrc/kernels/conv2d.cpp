@@ -335,7 +335,12 @@ void apply_relu(bool relu, T* out, int64_t K, int64_t cols, int64_t ld) {
 template <typename T>
 void conv2d_forward(T* out, const T* inp, const T* weight, const T* bias, int64_t N, int64_t C, int64_t H, int64_t W,
                     int64_t K, int64_t R, int64_t S, int64_t stride_h, int64_t stride_w, int64_t pad_h, int64_t pad_w,
-                    int64_t dil_h, int64_t dil_w, bool relu) {
+                    int64_t dil_h, int64_t dil_w, bool relu, int64_t groups) {
+    if (groups != 1) {
+        conv2d_grouped_forward(out, inp, weight, bias, N, C, H, W, K, R, S, stride_h, stride_w, pad_h, pad_w, dil_h,
+                               dil_w, relu, groups);
+        return;
+    }
     const ConvGeom g = make_geom(N, C, H, W, K, R, S, stride_h, stride_w, pad_h, pad_w, dil_h, dil_w);
     const int64_t CRS = g.crs(), PQ = g.pq(), Q = g.Q;
     const int64_t nchunks = chunk_count(N);
@@ -420,7 +425,12 @@ static void input_grad_as_conv(const ConvGeom& gt, float* dinp, const float* dou
 template <typename T>
 void conv2d_backward_input(T* dinp, const T* dout, const T* weight, int64_t N, int64_t C, int64_t H, int64_t W,
                            int64_t K, int64_t R, int64_t S, int64_t stride_h, int64_t stride_w, int64_t pad_h,
-                           int64_t pad_w, int64_t dil_h, int64_t dil_w) {
+                           int64_t pad_w, int64_t dil_h, int64_t dil_w, int64_t groups) {
+    if (groups != 1) {
+        conv2d_grouped_backward_input(dinp, dout, weight, N, C, H, W, K, R, S, stride_h, stride_w, pad_h, pad_w, dil_h,
+                                      dil_w, groups);
+        return;
+    }
     const ConvGeom g = make_geom(N, C, H, W, K, R, S, stride_h, stride_w, pad_h, pad_w, dil_h, dil_w);
     const int64_t CRS = g.crs(), PQ = g.pq(), Q = g.Q;
     const bool pointwise = g.pointwise();
@@ -484,7 +494,12 @@ void conv2d_backward_input(T* dinp, const T* dout, const T* weight, int64_t N, i
 template <typename T>
 void conv2d_backward_weight(T* dweight, T* dbias, const T* dout, const T* inp, int64_t N, int64_t C, int64_t H,
                             int64_t W, int64_t K, int64_t R, int64_t S, int64_t stride_h, int64_t stride_w,
-                            int64_t pad_h, int64_t pad_w, int64_t dil_h, int64_t dil_w) {
+                            int64_t pad_h, int64_t pad_w, int64_t dil_h, int64_t dil_w, int64_t groups) {
+    if (groups != 1) {
+        conv2d_grouped_backward_weight(dweight, dbias, dout, inp, N, C, H, W, K, R, S, stride_h, stride_w, pad_h, pad_w,
+                                       dil_h, dil_w, groups);
+        return;
+    }
     const ConvGeom g = make_geom(N, C, H, W, K, R, S, stride_h, stride_w, pad_h, pad_w, dil_h, dil_w);
     const int64_t CRS = g.crs(), PQ = g.pq(), KCRS = K * CRS, Q = g.Q;
     const int64_t nchunks = chunk_count(N);
@@ -545,12 +560,14 @@ void conv2d_backward_weight(T* dweight, T* dbias, const T* dout, const T* inp, i
 
 #define AXONAL_INSTANTIATE_CONV2D(T)                                                                              \
     template void conv2d_forward<T>(T*, const T*, const T*, const T*, int64_t, int64_t, int64_t, int64_t, int64_t, \
-                                    int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, bool); \
+                                    int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, bool,  \
+                                    int64_t);                                                                     \
     template void conv2d_backward_input<T>(T*, const T*, const T*, int64_t, int64_t, int64_t, int64_t, int64_t,    \
-                                           int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t); \
+                                           int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t,  \
+                                           int64_t);                                                              \
     template void conv2d_backward_weight<T>(T*, T*, const T*, const T*, int64_t, int64_t, int64_t, int64_t,        \
                                             int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, \
-                                            int64_t);
+                                            int64_t, int64_t);
 
 AXONAL_INSTANTIATE_CONV2D(float)
 AXONAL_INSTANTIATE_CONV2D(double)
