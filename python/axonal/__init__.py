@@ -1,4 +1,5 @@
 """axonal: train neural networks fast on a CPU, with an API shaped like PyTorch's."""
+from .cpu import cpu_info  # first: sets the OpenMP defaults before axonal._C loads libgomp
 from . import _C, autograd, data, dtypes, models, nn, optim, train
 from .autograd import enable_grad, no_grad, set_grad_enabled, is_grad_enabled
 from .creation import (
