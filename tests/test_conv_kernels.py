@@ -45,6 +45,7 @@ CASES = [
     (2, 8, 5, 6, 8, 3, 3, (1, 1), (2, 1), (1, 1)),  # padding 2: the input gradient's conv pads 0
     (2, 16, 9, 37, 12, 3, 3, (1, 1), (1, 1), (1, 1)),  # 19 tiles per tile row: 3 vectors, the last partial
     (5, 8, 6, 6, 8, 3, 3, (1, 1), (1, 1), (1, 1)),  # several images per tile group
+    (1, 8, 6, 70, 9, 3, 3, (1, 1), (1, 1), (1, 1)),  # 35 tiles per tile row: 3 AVX-512 vectors, 5 AVX2 ones
     # and 5x5 ones on Winograd F(2x2, 5x5)
     (2, 8, 14, 14, 9, 5, 5, (1, 1), (2, 2), (1, 1)),
     (3, 9, 11, 13, 8, 5, 5, (1, 1), (0, 1), (1, 1)),  # odd P and Q, different paddings
