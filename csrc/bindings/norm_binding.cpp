@@ -158,8 +158,10 @@ py::tuple batch_norm_backward_py(py::object go_obj, py::object x_obj, py::object
     }
     py::object gi_ret = py::none(), gw_ret = py::none(), gb_ret = py::none();
     py::array gi, gw, gb;
+    const bool fresh_dx = need_input_grad && grad_input.is_none();
     if (need_input_grad) {
-        gi = grad_buffer(op, "grad_input", grad_input, x, "input");
+        // A fresh gradient is written by the kernel (reference: accumulated into zeros).
+        gi = fresh_dx && !reference ? aligned_empty(x.dtype(), shape_of(x)) : grad_buffer(op, "grad_input", grad_input, x, "input");
         if (overlaps(gi, x) || overlaps(gi, go) || (has_out && overlaps(gi, out)))
             fail_value(op, "grad_input must not overlap input, grad_out or out");
         gi_ret = gi;
@@ -187,8 +189,10 @@ py::tuple batch_norm_backward_py(py::object go_obj, py::object x_obj, py::object
         const T* ip = cdata_ptr<T>(invstd);
         const T* g = has_gamma ? cdata_ptr<T>(gamma) : nullptr;
         py::gil_scoped_release release;
-        auto kernel = reference ? &batchnorm_backward_reference<T> : &batchnorm_backward<T>;
-        kernel(dx, dg, db, gop, xp, yp, mp, ip, g, l.N, l.C, l.HW, training);
+        if (reference)
+            batchnorm_backward_reference<T>(dx, dg, db, gop, xp, yp, mp, ip, g, l.N, l.C, l.HW, training);
+        else
+            batchnorm_backward<T>(dx, dg, db, gop, xp, yp, mp, ip, g, l.N, l.C, l.HW, training, fresh_dx);
     });
     return py::make_tuple(gi_ret, gw_ret, gb_ret);
 }

@@ -147,14 +147,16 @@ void seg_grad_sums(const T* dy, const T* x, const T* y, int64_t n, T m, double& 
     int64_t i = 0;
     for (; i + 16 <= n; i += 16)
         for (int j = 0; j < 16; ++j) {
-            const T g = y ? (y[i + j] > T(0) ? dy[i + j] : T(0)) : dy[i + j];
+            const T d = dy[i + j];  // loaded unconditionally: a conditional load does not vectorise
+            const T g = y ? (y[i + j] > T(0) ? d : T(0)) : d;
             p0[j] += g;
             p1[j] += g * (x[i + j] - m);
         }
     double a0 = 0.0, a1 = 0.0;
     for (int j = 0; j < 16; ++j) a0 += double(p0[j]), a1 += double(p1[j]);
     for (; i < n; ++i) {
-        const T g = y ? (y[i] > T(0) ? dy[i] : T(0)) : dy[i];
+        const T d = dy[i];
+        const T g = y ? (y[i] > T(0) ? d : T(0)) : d;
         a0 += double(g);
         a1 += double(g) * (double(x[i]) - double(m));
     }
@@ -177,17 +179,23 @@ void seg_apply(T* y, const T* x, int64_t n, T scale, T shift, bool relu) {
         for (int64_t i = 0; i < n; ++i) y[i] = x[i] * scale + shift;
 }
 
-// dx += k * (g - a - (x - m) * b): the batch-statistics input gradient of one segment, with
-// k = gamma * invstd, a = mean(dy'), b = invstd^2 * mean(dy' * (x - m)).
+// dx (+)= k * (g - a - (x - m) * b): the batch-statistics input gradient of one segment, with
+// k = gamma * invstd, a = mean(dy'), b = invstd^2 * mean(dy' * (x - m)) (a = b = 0 in eval mode).
 template <typename T>
-void seg_dx(T* dx, const T* dy, const T* x, const T* y, int64_t n, T m, T k, T a, T b) {
-    if (y)
+void seg_dx(T* dx, const T* dy, const T* x, const T* y, int64_t n, T m, T k, T a, T b, bool overwrite) {
+    if (y) {
         for (int64_t i = 0; i < n; ++i) {
-            const T g = y[i] > T(0) ? dy[i] : T(0);
-            dx[i] += k * (g - a - (x[i] - m) * b);
+            const T d = dy[i];  // loaded unconditionally: a conditional load does not vectorise
+            const T g = y[i] > T(0) ? d : T(0);
+            const T v = k * (g - a - (x[i] - m) * b);
+            dx[i] = overwrite ? v : dx[i] + v;
         }
-    else
-        for (int64_t i = 0; i < n; ++i) dx[i] += k * (dy[i] - a - (x[i] - m) * b);
+    } else {
+        for (int64_t i = 0; i < n; ++i) {
+            const T v = k * (dy[i] - a - (x[i] - m) * b);
+            dx[i] = overwrite ? v : dx[i] + v;
+        }
+    }
 }
 
 // Statistics and running-stat update of channel c, given its sum and centred sum of squares.
@@ -302,7 +310,8 @@ void batchnorm_forward_eval(T* y, const T* x, const T* running_mean, const T* ru
 
 template <typename T>
 void batchnorm_backward(T* dx, T* dgamma, T* dbeta, const T* dy, const T* x, const T* y_relu, const T* mean,
-                        const T* invstd, const T* gamma, int64_t N, int64_t C, int64_t HW, bool batch_stats) {
+                        const T* invstd, const T* gamma, int64_t N, int64_t C, int64_t HW, bool batch_stats,
+                        bool overwrite_dx) {
     const double n = double(N * HW);
     // The coefficients of dx for channel c from its two sums (see seg_dx).
     auto coefficients = [&](int64_t c, double sdy, double sdyx, T& k, T& a, T& b) {
@@ -327,7 +336,7 @@ void batchnorm_backward(T* dx, T* dgamma, T* dbeta, const T* dy, const T* x, con
                 if (!dx) continue;
                 for (int64_t i = 0; i < N; ++i) {
                     const int64_t at = (i * C + c) * HW;
-                    seg_dx(dx + at, dy + at, x + at, y_relu ? y_relu + at : nullptr, HW, m, k, a, b);
+                    seg_dx(dx + at, dy + at, x + at, y_relu ? y_relu + at : nullptr, HW, m, k, a, b, overwrite_dx);
                 }
             }
         });
@@ -346,7 +355,8 @@ void batchnorm_backward(T* dx, T* dgamma, T* dbeta, const T* dy, const T* x, con
             for (int64_t i = 0; i < N; ++i) {
                 const int64_t at = i * CH;
                 for (int64_t j = j0; j < j1; ++j) {
-                    const T g = y_relu ? (y_relu[at + j] > T(0) ? dy[at + j] : T(0)) : dy[at + j];
+                    const T d = dy[at + j];
+                    const T g = y_relu ? (y_relu[at + j] > T(0) ? d : T(0)) : d;
                     s0[j] += double(g);
                     s1[j] += double(g) * (double(x[at + j]) - double(m[j]));
                 }
@@ -362,8 +372,10 @@ void batchnorm_backward(T* dx, T* dgamma, T* dbeta, const T* dy, const T* x, con
             for (int64_t i = 0; i < N; ++i) {
                 const int64_t at = i * CH;
                 for (int64_t j = j0; j < j1; ++j) {
-                    const T g = y_relu ? (y_relu[at + j] > T(0) ? dy[at + j] : T(0)) : dy[at + j];
-                    dx[at + j] += k[j] * (g - a[j] - (x[at + j] - m[j]) * b[j]);
+                    const T d = dy[at + j];
+                    const T g = y_relu ? (y_relu[at + j] > T(0) ? d : T(0)) : d;
+                    const T v = k[j] * (g - a[j] - (x[at + j] - m[j]) * b[j]);
+                    dx[at + j] = overwrite_dx ? v : dx[at + j] + v;
                 }
             }
         }
@@ -380,7 +392,7 @@ void batchnorm_backward(T* dx, T* dgamma, T* dbeta, const T* dy, const T* x, con
     template void batchnorm_forward_eval_reference<T>(T*, const T*, const T*, const T*, const T*, const T*,        \
                                                       int64_t, int64_t, int64_t, double, bool);                    \
     template void batchnorm_backward<T>(T*, T*, T*, const T*, const T*, const T*, const T*, const T*, const T*,    \
-                                        int64_t, int64_t, int64_t, bool);                                          \
+                                        int64_t, int64_t, int64_t, bool, bool);                                    \
     template void batchnorm_backward_reference<T>(T*, T*, T*, const T*, const T*, const T*, const T*, const T*,    \
                                                   const T*, int64_t, int64_t, int64_t, bool);
 

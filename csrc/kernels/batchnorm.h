@@ -18,7 +18,8 @@
 //              mean and invstd: the saved batch statistics, or the running ones in eval mode.
 //
 // gamma / beta nullptr: the layer has no affine parameters (gamma = 1, beta = 0). In the backward pass any
-// of dx, dgamma, dbeta may be nullptr (not wanted); the others ACCUMULATE (+=). The forward OVERWRITES y,
+// of dx, dgamma, dbeta may be nullptr (not wanted); the others ACCUMULATE (+=), except that overwrite_dx
+// writes dx instead (it may then hold garbage: one pass less than zeroing it first). The forward OVERWRITES y,
 // which may be x itself (in place). Sums run in double per channel, so results do not depend on the
 // thread count. The *_reference versions are naive loops kept to test the fast ones against.
 #pragma once
@@ -44,7 +45,8 @@ void batchnorm_forward_eval_reference(T* y, const T* x, const T* running_mean, c
 
 template <typename T>
 void batchnorm_backward(T* dx, T* dgamma, T* dbeta, const T* dy, const T* x, const T* y_relu, const T* mean,
-                        const T* invstd, const T* gamma, int64_t N, int64_t C, int64_t HW, bool batch_stats);
+                        const T* invstd, const T* gamma, int64_t N, int64_t C, int64_t HW, bool batch_stats,
+                        bool overwrite_dx = false);
 template <typename T>
 void batchnorm_backward_reference(T* dx, T* dgamma, T* dbeta, const T* dy, const T* x, const T* y_relu,
                                   const T* mean, const T* invstd, const T* gamma, int64_t N, int64_t C, int64_t HW,

@@ -303,11 +303,19 @@ std::unique_ptr<T[]> scratch(int64_t n) {
 // single thread): with one chunk and several threads, the im2col path parallelises inside each image.
 template <typename T>
 bool use_implicit(const ConvGeom& g, int64_t nchunks) {
+#ifdef AX_CONV_NO_IMPLICIT
+    return false;
+#endif
     return std::is_same<T, float>::value && (nchunks > 1 || get_num_threads() == 1) && conv2d_implicit_applies(g);
 }
 
 // Whether a float layer runs on Winograd (3x3 or 5x5): under the same threading condition as use_implicit.
+// AX_CONV_NO_WINOGRAD / AX_CONV_NO_IMPLICIT (compile-time, -D...) switch a method off, only to re-run the
+// measurements that chose between them.
 bool use_winograd(const ConvGeom& g, int64_t nchunks) {
+#ifdef AX_CONV_NO_WINOGRAD
+    return false;
+#endif
     return (nchunks > 1 || get_num_threads() == 1) && conv2d_winograd_applies(g);
 }
 
