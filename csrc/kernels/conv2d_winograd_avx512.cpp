@@ -21,7 +21,8 @@ struct WinoAvx512 {
     static WINO_INLINE V add(V a, V b) { return _mm512_add_ps(a, b); }
     static WINO_INLINE V sub(V a, V b) { return _mm512_sub_ps(a, b); }
     static WINO_INLINE V fmadd(V a, V b, V c) { return _mm512_fmadd_ps(a, b, c); }
-    static WINO_INLINE V max(V a, V b) { return _mm512_max_ps(a, b); }
+    // The all-lanes masked form: GCC 12 warns (-Wmaybe-uninitialized, -O2) on _mm512_max_ps's undefined source.
+    static WINO_INLINE V max(V a, V b) { return _mm512_mask_max_ps(a, __mmask16(0xFFFF), a, b); }
     static WINO_INLINE V loadu(const float* p) { return _mm512_loadu_ps(p); }
     static WINO_INLINE void storeu(float* p, V v) { _mm512_storeu_ps(p, v); }
     static WINO_INLINE void prefetch(const float* p) { _mm_prefetch(reinterpret_cast<const char*>(p), _MM_HINT_T0); }

@@ -211,6 +211,9 @@ AX_INLINE void microkernel512(int64_t kc, const typename S::T* a, int64_t sa, co
     using Mask = typename S::Mask;
     constexpr int W = S::W;
     V acc[MR][NV];
+    // Rows past mr are never written by a short k loop nor stored; zeroed so the compiler can see that.
+    for (int i = 0; i < MR; ++i)
+        for (int h = 0; h < NV; ++h) acc[i][h] = S::zero();
     // Bring C's tile towards L1 while the k loop runs (its rows are ldc apart).
     for (int i = 0; i < MR; ++i) {
         if (i >= mr) break;
