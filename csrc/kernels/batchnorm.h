@@ -52,4 +52,24 @@ void batchnorm_backward_reference(T* dx, T* dgamma, T* dbeta, const T* dy, const
                                   const T* mean, const T* invstd, const T* gamma, int64_t N, int64_t C, int64_t HW,
                                   bool batch_stats);
 
+// The per-level copies of the fast versions (batchnorm_impl.h compiled into each namespace).
+#define AX_BN_DECLARE(NS)                                                                                          \
+    namespace NS {                                                                                                 \
+    template <typename T>                                                                                          \
+    void forward_train(T* y, T* save_mean, T* save_invstd, T* running_mean, T* running_var, const T* x,           \
+                       const T* gamma, const T* beta, int64_t N, int64_t C, int64_t HW, double eps, double momentum, \
+                       bool relu);                                                                                 \
+    template <typename T>                                                                                          \
+    void forward_eval(T* y, const T* x, const T* running_mean, const T* running_var, const T* gamma, const T* beta, \
+                      int64_t N, int64_t C, int64_t HW, double eps, bool relu);                                    \
+    template <typename T>                                                                                          \
+    void backward(T* dx, T* dgamma, T* dbeta, const T* dy, const T* x, const T* y_relu, const T* mean,             \
+                  const T* invstd, const T* gamma, int64_t N, int64_t C, int64_t HW, bool batch_stats,            \
+                  bool overwrite_dx);                                                                              \
+    }
+AX_BN_DECLARE(bn_generic)
+AX_BN_DECLARE(bn_avx2)
+AX_BN_DECLARE(bn_avx512)
+#undef AX_BN_DECLARE
+
 }  // namespace axonal
