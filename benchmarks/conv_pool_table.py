@@ -1,7 +1,8 @@
 """Convolution, pooling and training-step table: axonal vs PyTorch vs a NumPy im2col reference, float32.
 
-    PYTHONPATH=python python benchmarks/conv_pool_table.py [--threads 2] [--quick] [--only conv pool step epoch]
+    PYTHONPATH=python python benchmarks/conv_pool_table.py [--threads 2 1] [--quick] [--only conv pool step epoch]
                                                            [--epoch] [--out benchmarks/out/conv_pool.png]
+                                                           [--numpy-pinned]
 
 Cases (every conv has a bias, stride 1, "same" padding):
   conv   3x3 pad 1 and 5x5 pad 2 on N64 C1->32 28x28, N64 C32->64 14x14, N32 C64->64 56x56,
@@ -27,9 +28,14 @@ aborts the run. Timing reuses gemm_table.py's method: calls repeated for ~40 ms 
 interleaved, best of several samples, each sample after a pause (SETTLE_S) so no library is timed while
 another one's BLAS/OpenMP threads still spin.
 
-Every library runs with --threads threads: axonal.set_num_threads, torch.set_num_threads, and NumPy's BLAS
-through OPENBLAS/OMP/MKL_NUM_THREADS (the script re-executes itself once with them set, because the BLAS
-reads them only when NumPy is first imported).
+Every library runs with each of --threads thread counts in turn (default 2, then 1): axonal.set_num_threads,
+torch.set_num_threads, and NumPy's BLAS through threadpoolctl (and OPENBLAS/OMP/MKL_NUM_THREADS = the largest
+count: the script re-executes itself once with them set, because the BLAS reads them only when NumPy is first
+imported). The same re-execution removes OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE, which some environments set
+to pin OpenBLAS to an older kernel, so NumPy runs its native one (bench_env.py; --numpy-pinned keeps them).
+The conv table's ax/peak column is the direct convolution's flops (2 N K C k^2 H W per pass; forward+backward
+counts 3 passes, 2 without dx) over axonal's time and the FMA peak of the CPU's widest vector level
+(fma_peak.py): Winograd layers do fewer multiplies than that, so they can pass 1.
 
 --quick is a smoke run: 2 samples of ~10 ms, the 56x56 convolutions left out, 50 batches of the epoch.
 """
@@ -43,7 +49,7 @@ import numpy as np
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from conv_cases import (  # noqa: E402
-    STEP_BATCH, STEPS, Mismatch, axonal_step, check_outputs, conv_fns, conv_label, conv_specs, import_torch,
+    STEP_BATCH, STEPS, Mismatch, axonal_step, check_outputs, conv_fns, conv_label, conv_specs, import_torch, needs_dx,
     make_models, pool_cases, pool_fns, pool_label, step_fns, step_label, torch_step,
 )
 from gemm_table import SETTLE_S, _best_per_call  # noqa: E402  (one timing method for every table)
@@ -96,11 +102,17 @@ def run_epoch(torch, max_batches=None):
 # ----------------------------------------------------------------------------------------------- driver
 
 
-def time_case(group, label, fns, target_s, samples):
+def time_case(group, label, fns, target_s, samples, flops=None):
     libs = list(fns)
     times = _best_per_call([fns[lib] for lib in libs], target_s=target_s, samples=samples)
-    return {"group": group, "label": label, **{lib: None for lib in ("axonal", "torch", "numpy")},
+    return {"group": group, "label": label, "flops": flops, **{lib: None for lib in ("axonal", "torch", "numpy")},
             **dict(zip(libs, times))}
+
+
+def conv_flops(spec, backward):
+    """Multiply-adds x 2 of the direct convolution: one pass forward, 3 with both gradients, 2 without dx."""
+    one = 2.0 * spec.N * spec.K * spec.C * spec.k * spec.k * spec.H * spec.H
+    return one * (1 if not backward else 3 if needs_dx(spec) else 2)
 
 
 def measure(groups, torch, target_s, samples, quick=False):
@@ -111,7 +123,7 @@ def measure(groups, torch, target_s, samples, quick=False):
                 label = conv_label(spec, backward)
                 fns = conv_fns(spec, backward, torch)
                 check_outputs(label, fns)
-                rows.append(time_case("conv", label, fns, target_s, samples))
+                rows.append(time_case("conv", label, fns, target_s, samples, conv_flops(spec, backward)))
                 _progress(rows[-1])
     if "pool" in groups:
         for kind, backward in pool_cases():
@@ -139,15 +151,17 @@ def _fmt(x, width, prec):
     return f"{x:{width}.{prec}f}" if x is not None else " " * (width - 1) + "-"
 
 
-def print_times(title, rows):
+def print_times(title, rows, peak=None):
     print(f"\n{title}: ms per call (best of the samples); ratios > 1 mean axonal is faster")
-    head = f"{'case':<42}{'axonal':>9}{'torch':>9}{'numpy':>9}{'torch/ax':>10}{'numpy/ax':>10}"
+    head = f"{'case':<42}{'axonal':>9}{'torch':>9}{'numpy':>9}{'torch/ax':>10}{'numpy/ax':>10}{'ax/peak':>9}"
     print(head)
     print("-" * len(head))
     for r in rows:
         ms = [None if r[lib] is None else 1e3 * r[lib] for lib in ("axonal", "torch", "numpy")]
+        frac = r["flops"] / r["axonal"] * 1e-9 / peak if peak and r.get("flops") and r["axonal"] else None
         print(f"{r['label']:<42}{_fmt(ms[0], 9, 2)}{_fmt(ms[1], 9, 2)}{_fmt(ms[2], 9, 2)}"
-              f"{_fmt(_ratio(r['torch'], r['axonal']), 10, 2)}{_fmt(_ratio(r['numpy'], r['axonal']), 10, 2)}")
+              f"{_fmt(_ratio(r['torch'], r['axonal']), 10, 2)}{_fmt(_ratio(r['numpy'], r['axonal']), 10, 2)}"
+              f"{_fmt(frac, 9, 2)}")
 
 
 def print_steps(rows):
@@ -257,6 +271,17 @@ def _bars(axis, rows, series, colors, base=0.0):
     axis.legend(fontsize=8)
 
 
+def prepare_environment(threads, numpy_pinned):
+    """Re-executes the script once if needed: BLAS thread variables set to `threads`, and (unless numpy_pinned)
+    the OpenBLAS kernel pinning removed. Returns the removed settings, for the header."""
+    if numpy_pinned:
+        pin_blas_threads(threads)
+        return None
+    from bench_env import native_numpy
+
+    return native_numpy(extra_env={v: str(threads) for v in THREAD_VARS})
+
+
 def pin_blas_threads(threads):
     """Re-executes the script with the BLAS thread variables set, unless they already are: OpenBLAS reads
     them once, when NumPy is imported, so setting them now would not reach the im2col reference's GEMMs."""
@@ -267,10 +292,17 @@ def pin_blas_threads(threads):
     os.execve(sys.executable, [sys.executable, os.path.abspath(__file__), *sys.argv[1:]], env)
 
 
-def print_header(args, torch):
+def print_header(args, torch, removed, peaks, level):
+    from bench_env import blas_description, pinning_note
+
     missing = "not installed (no torch columns; conv checked against the NumPy reference, pool and steps unchecked)"
-    print(f"axonal {ax.__version__}, numpy {np.__version__}, torch {torch.__version__ if torch else missing}; "
-          f"{args.threads} thread(s) each{'; --quick' if args.quick else ''}")
+    print(f"axonal {ax.__version__} ({ax.cpu_info()['isa']} kernels), numpy {np.__version__}, "
+          f"torch {torch.__version__ if torch else missing}; {' and '.join(map(str, args.threads))} thread(s) "
+          f"each{'; --quick' if args.quick else ''}")
+    print("--numpy-pinned: OPENBLAS_* left as they are" if removed is None else pinning_note(removed))
+    print(blas_description())
+    for t, g in sorted(peaks.items()):
+        print(f"FMA peak ({level}), {t} thread(s): {g:.1f} GFLOP/s")
     try:
         load = " ".join(open("/proc/loadavg").read().split()[:3])
         print(f"load average before the run: {load} on {os.cpu_count()} CPUs")
@@ -278,12 +310,13 @@ def print_header(args, torch):
         pass
 
 
-def print_tables(rows, quick):
-    conv_title = "convolution, float32, stride 1, bias" + (" (--quick: the 56x56 layer left out)" if quick else "")
-    for group, title in (("conv", conv_title), ("pool", "pooling, float32")):
+def print_tables(rows, quick, threads, peak):
+    conv_title = (f"convolution, float32, stride 1, bias, {threads} thread(s)" +
+                  (" (--quick: the 56x56 layer left out)" if quick else ""))
+    for group, title in (("conv", conv_title), ("pool", f"pooling, float32, {threads} thread(s)")):
         sel = [r for r in rows if r["group"] == group]
         if sel:
-            print_times(title, sel)
+            print_times(title, sel, peak if group == "conv" else None)
     steps = [r for r in rows if r["group"] == "step"]
     if steps:
         print_steps(steps)
@@ -291,37 +324,53 @@ def print_tables(rows, quick):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--threads", type=int, default=2, help="threads for every library (default: 2)")
+    p.add_argument("--threads", type=int, nargs="+", default=[2, 1],
+                   help="thread counts for every library, one table each (default: 2 1)")
+    p.add_argument("--numpy-pinned", action="store_true",
+                   help="keep OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE (NumPy on the kernel they pin)")
     p.add_argument("--out", default=os.path.join(HERE, "out", "conv_pool.png"), help="PNG chart path")
     p.add_argument("--only", nargs="+", choices=["conv", "pool", "step", "epoch"], help="run only these groups")
     p.add_argument("--epoch", action="store_true", help="also time one Fashion-MNIST epoch (needs the data on disk)")
     p.add_argument("--quick", action="store_true",
                    help="smoke run: 2 samples of ~10 ms, no 56x56 convolutions, only the first 50 batches of the epoch")
     args = p.parse_args()
-    if args.threads < 1:
+    if min(args.threads) < 1:
         p.error("--threads must be >= 1")
-    pin_blas_threads(args.threads)
+    removed = prepare_environment(max(args.threads), args.numpy_pinned)
+
+    from fma_peak import calibrate, widest_level
 
     groups = set(args.only) if args.only else {"conv", "pool", "step"} | ({"epoch"} if args.epoch else set())
     target_s, samples = (0.01, 2) if args.quick else (0.04, 5)
     torch = import_torch()
-    ax.set_num_threads(args.threads)
-    if torch is not None:
-        torch.set_num_threads(args.threads)
-    print_header(args, torch)
-
-    sys.stdout.flush()  # the header before the progress lines on stderr
+    level = widest_level()
+    peaks = (calibrate(tuple(sorted(set(args.threads)))) or {}) if "conv" in groups else {}
+    print_header(args, torch, removed, peaks, level)
     try:
-        rows = measure(groups, torch, target_s, samples, args.quick)
-    except Mismatch as e:
-        print(f"\nABORTED: the libraries' results differ, so their timings would not compare the same "
-              f"computation.\n  {e}", file=sys.stderr)
-        return 1
-    print_tables(rows, args.quick)
-    ep = run_epoch(torch, max_batches=50 if args.quick else None) if "epoch" in groups else None
-    if ep is not None:
-        print_epoch(ep)
-    plot(rows, ep, args.out, args.threads)
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # NumPy's BLAS then keeps the largest count (the environment variables)
+        threadpool_limits = None
+    for i, threads in enumerate(args.threads):
+        ax.set_num_threads(threads)
+        if torch is not None:
+            torch.set_num_threads(threads)
+        sys.stdout.flush()  # the header before the progress lines on stderr
+        limits = threadpool_limits(limits=threads, user_api="blas") if threadpool_limits else None
+        try:
+            rows = measure(groups, torch, target_s, samples, args.quick)
+        except Mismatch as e:
+            print(f"\nABORTED: the libraries' results differ, so their timings would not compare the same "
+                  f"computation.\n  {e}", file=sys.stderr)
+            return 1
+        finally:
+            if limits is not None:
+                limits.restore_original_limits()
+        print_tables(rows, args.quick, threads, peaks.get(threads))
+        ep = run_epoch(torch, max_batches=50 if args.quick else None) if "epoch" in groups else None
+        if ep is not None:
+            print_epoch(ep)
+        out = args.out if i == 0 else args.out.replace(".png", f"_{threads}t.png")
+        plot(rows, ep, out, threads)
     return 0
 
 

@@ -3,8 +3,13 @@
     PYTHONPATH=python python benchmarks/gemm_table.py [--out benchmarks/out/gemm.png] [--threads 2 1]
 
 For each shape it prints GFLOP/s of axonal (_C.matmul), NumPy and PyTorch (when installed), the ratios
-axonal/NumPy and axonal/PyTorch, and axonal's fraction of the FMA peak calibrated by fma_peak.py in the
-same run; then it draws the numbers as a bar chart (PNG, needs matplotlib).
+axonal/NumPy and axonal/PyTorch, and axonal's fraction of the FMA peak of the CPU's widest vector level
+(avx512 or avx2) calibrated by fma_peak.py in the same run; then it draws the numbers as a bar chart (PNG,
+needs matplotlib).
+
+NumPy runs its native BLAS kernel: when OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE are set (they pin OpenBLAS to
+an older kernel), the script re-executes itself once without them (bench_env.py) and prints threadpoolctl's
+architecture; --numpy-pinned keeps them.
 
 Every library gets the same thread count: with threadpoolctl installed the BLAS pools are limited in
 process; without it each thread count runs in a subprocess with OMP_NUM_THREADS / OPENBLAS_NUM_THREADS /
@@ -56,6 +61,7 @@ def _import_axonal():
 # spinning threads, so every sample starts after a pause that lets the previous library's pool go to sleep.
 SETTLE_S = 0.15
 WARM_S = 0.005
+PEAK_LEVEL = None  # the vector level whose FMA peak the fractions use (fma_peak.widest_level())
 
 
 def _best_per_call(fns, target_s=0.025, samples=7):
@@ -148,7 +154,7 @@ def _fmt(x, width=8, prec=1):
 
 def print_table(threads, rows, peak):
     has_torch = any(r["torch"] is not None for r in rows)
-    peak_txt = f"calibrated FMA peak {peak:.1f} GFLOP/s" if peak else "no FMA peak calibrated"
+    peak_txt = f"calibrated {PEAK_LEVEL} FMA peak {peak:.1f} GFLOP/s" if peak else "no FMA peak calibrated"
     print(f"\nfloat32 GEMM, {threads} thread(s), GFLOP/s ({peak_txt})")
     head = f"{'shape (MxKxN)':<22}{'axonal':>8}{'numpy':>8}{'torch':>8}{'ax/np':>8}{'ax/torch':>9}{'ax/peak':>8}"
     print(head)
@@ -203,6 +209,8 @@ def main():
     p.add_argument("--threads", type=int, nargs="+", default=[2, 1], help="thread counts (default: 2 1)")
     p.add_argument("--sizes", type=int, nargs="+", default=SQUARE, help="square sizes (default: %(default)s)")
     p.add_argument("--passes", type=int, default=2, help="sweeps per thread count; each cell keeps its best")
+    p.add_argument("--numpy-pinned", action="store_true",
+                   help="keep OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE (NumPy on the kernel they pin)")
     p.add_argument("--worker", type=int, help=argparse.SUPPRESS)
     args = p.parse_args()
 
@@ -211,8 +219,16 @@ def main():
         return 0
 
     sys.path.insert(0, HERE)
-    from fma_peak import calibrate
+    from bench_env import blas_description, native_numpy, pinning_note
+    from fma_peak import calibrate, widest_level
 
+    removed = {} if args.numpy_pinned else native_numpy()
+    print(pinning_note(removed) if not args.numpy_pinned else "--numpy-pinned: OPENBLAS_* left as they are")
+    print(blas_description())
+    _C = _import_axonal()
+    print(f"axonal: {_C.cpu_info()['isa']} kernels, GEMM tile {_C.cpu_info()['gemm_tile']['float32']}")
+    global PEAK_LEVEL
+    PEAK_LEVEL = widest_level()
     peaks = calibrate(tuple(sorted(set(args.threads)))) or {}
     try:
         load = open("/proc/loadavg").read().split()[:3]
@@ -220,7 +236,7 @@ def main():
     except OSError:
         pass
     for t, g in sorted(peaks.items()):
-        print(f"FMA peak, {t} thread(s): {g:.1f} GFLOP/s")
+        print(f"FMA peak ({PEAK_LEVEL}), {t} thread(s): {g:.1f} GFLOP/s")
     results = [(t, best_of_passes([measure_isolated(t, args.sizes) for _ in range(args.passes)]))
                for t in args.threads]
     peaks = check_peaks(peaks, calibrate(tuple(sorted(set(args.threads))), fresh=True) or {})

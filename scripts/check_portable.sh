@@ -2,7 +2,7 @@
 # Builds the C++ kernels and tests/portable/kernels_check.cpp for another CPU and runs the check there:
 #   scripts/check_portable.sh aarch64   cross-compiled with aarch64-linux-gnu-g++, run under qemu-aarch64
 #                                       (Debian: apt-get install g++-aarch64-linux-gnu qemu-user)
-#   scripts/check_portable.sh native    this machine's compiler and CPU (AVX2 kernels when it has them)
+#   scripts/check_portable.sh native    this machine's compiler and CPU (its widest kernels: AVX-512 or AVX2)
 # The aarch64 build is what a CPU without AVX2 runs: the portable GEMM micro-kernel, im2col convolution,
 # no x86 intrinsics anywhere. Exits non-zero if the build fails or any kernel disagrees with its reference.
 set -euo pipefail
@@ -20,7 +20,7 @@ case "$target" in
   native)
     cxx=${CXX:-g++}
     run=()
-    flags+=(-DAXONAL_HAVE_AVX2=1)
+    flags+=(-DAXONAL_HAVE_AVX2=1 -DAXONAL_HAVE_AVX512=1)
     ;;
   *)
     echo "usage: $0 [aarch64|native]" >&2
@@ -32,8 +32,11 @@ objects=()
 for src in csrc/kernels/*.cpp tests/portable/kernels_check.cpp; do
   obj="$out/$(basename "$src" .cpp).o"
   extra=()
-  # As in CMakeLists.txt: only *_avx2.cpp files get the AVX2 flags, and only on x86-64.
+  # As in CMakeLists.txt: only *_avx2.cpp / *_avx512.cpp files get the wider flags, and only on x86-64.
   if [[ $target == native && $src == *_avx2.cpp ]]; then extra=(-mavx2 -mfma); fi
+  if [[ $target == native && $src == *_avx512.cpp ]]; then
+    extra=(-mavx512f -mavx512bw -mavx512dq -mavx512vl -mavx2 -mfma -mprefer-vector-width=512)
+  fi
   "$cxx" "${flags[@]}" "${extra[@]}" -c "$src" -o "$obj" &
   objects+=("$obj")
 done

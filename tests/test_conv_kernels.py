@@ -35,12 +35,17 @@ CASES = [
     (2, 12, 9, 13, 5, 3, 5, (1, 1), (1, 2), (1, 1)),  # non-square kernel
     (2, 6, 9, 8, 4, 3, 3, (1, 1), (0, 1), (1, 1)),  # P != H: the flipped-weight conv pads 2 rows
     (3, 6, 5, 4, 9, 3, 3, (1, 1), (3, 1), (1, 1)),  # padding beyond the kernel: no flipped-weight conv
+    # the same at the AVX-512 level, whose 8-row tiles want C a multiple of 8, and 32-wide gathers
+    (2, 8, 11, 10, 7, 3, 3, (1, 1), (2, 2), (2, 2)),  # dilated: implicit, flipped-weight input gradient
+    (2, 16, 9, 13, 5, 3, 5, (1, 1), (1, 2), (1, 1)),
+    (2, 3, 30, 37, 9, 3, 3, (1, 1), (1, 1), (1, 1)),  # 1110 positions: 34 full 32-wide slivers + 22
     # float32 3x3 stride-1 layers with C, K >= 8 run on Winograd F(2x2, 3x3), forward and input gradient
     (2, 8, 14, 14, 16, 3, 3, (1, 1), (1, 1), (1, 1)),
     (3, 9, 7, 11, 10, 3, 3, (1, 1), (0, 0), (1, 1)),  # no padding: odd P and Q, last tiles half outside
     (2, 8, 5, 6, 8, 3, 3, (1, 1), (2, 1), (1, 1)),  # padding 2: the input gradient's conv pads 0
     (2, 16, 9, 37, 12, 3, 3, (1, 1), (1, 1), (1, 1)),  # 19 tiles per tile row: 3 vectors, the last partial
     (5, 8, 6, 6, 8, 3, 3, (1, 1), (1, 1), (1, 1)),  # several images per tile group
+    (1, 8, 6, 70, 9, 3, 3, (1, 1), (1, 1), (1, 1)),  # 35 tiles per tile row: 3 AVX-512 vectors, 5 AVX2 ones
     # and 5x5 ones on Winograd F(2x2, 5x5)
     (2, 8, 14, 14, 9, 5, 5, (1, 1), (2, 2), (1, 1)),
     (3, 9, 11, 13, 8, 5, 5, (1, 1), (0, 1), (1, 1)),  # odd P and Q, different paddings

@@ -6,6 +6,7 @@
 #include <pybind11/pybind11.h>
 
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "bindings/aligned_array.h"
@@ -128,6 +129,81 @@ py::array relu_backward_py(py::object grad_obj, py::object out_obj, py::object g
     return gi;
 }
 
+// ---------------------------------------------------------------- residual add + ReLU
+
+py::array add_relu_forward_py(py::object a_obj, py::object b_obj, py::object out_obj, bool reference) {
+    const std::string op = "add_relu";
+    DType dt, dt_b;
+    py::array a = float_arg(op, "a", a_obj, &dt);
+    py::array b = float_arg(op, "b", b_obj, &dt_b);
+    require_same_dtype(op, "b", b, "a", a);
+    require_same_shape(op, "b", b, "a", a);
+    py::array out = out_obj.is_none() ? aligned_empty(a.dtype(), shape_of(a)) : out_arg(op, "out", out_obj, "a", a);
+    if (!out_obj.is_none()) {
+        require_no_partial_overlap(op, "out", out, "a", a);
+        require_no_partial_overlap(op, "out", out, "b", b);
+    }
+    const int64_t n = a.size();
+    with_dtype(dt, [&](auto tag) {
+        using T = decltype(tag);
+        const T* ap = cdata_ptr<T>(a);
+        const T* bp = cdata_ptr<T>(b);
+        T* o = data_ptr<T>(out);
+        py::gil_scoped_release release;
+        if (reference)
+            add_relu_forward_reference<T>(o, ap, bp, n);
+        else
+            add_relu_forward<T>(o, ap, bp, n);
+    });
+    return out;
+}
+
+// The two branches' gradients are the same masked array: computed once, written to each branch that wants
+// one (accumulated into a given buffer, else into a new array).
+py::tuple add_relu_backward_py(py::object grad_obj, py::object out_obj, bool need_a, bool need_b, py::object ga_obj,
+                               py::object gb_obj, bool reference) {
+    const std::string op = "add_relu_backward";
+    DType dt, dt_out;
+    py::array grad = float_arg(op, "grad_output", grad_obj, &dt);
+    py::array out = float_arg(op, "output", out_obj, &dt_out);
+    require_same_dtype(op, "output", out, "grad_output", grad);
+    require_same_shape(op, "output", out, "grad_output", grad);
+    if (!need_a && !ga_obj.is_none()) fail_value(op, "grad_a was given but need_a is False");
+    if (!need_b && !gb_obj.is_none()) fail_value(op, "grad_b was given but need_b is False");
+    const bool acc_a = !ga_obj.is_none(), acc_b = !gb_obj.is_none();
+    py::array ga, gb;
+    if (need_a) ga = acc_a ? out_arg(op, "grad_a", ga_obj, "grad_output", grad) : aligned_empty(grad.dtype(), shape_of(grad));
+    if (need_b) gb = acc_b ? out_arg(op, "grad_b", gb_obj, "grad_output", grad) : aligned_empty(grad.dtype(), shape_of(grad));
+    for (auto [given, arr, name] : {std::make_tuple(acc_a, &ga, "grad_a"), std::make_tuple(acc_b, &gb, "grad_b")}) {
+        if (!given) continue;
+        require_no_partial_overlap(op, name, *arr, "grad_output", grad);
+        require_no_partial_overlap(op, name, *arr, "output", out);
+    }
+    if (need_a && need_b) {
+        const char* pa = static_cast<const char*>(ga.data());
+        const char* pb = static_cast<const char*>(gb.data());
+        if (pa < pb + gb.nbytes() && pb < pa + ga.nbytes())
+            fail_value(op, "grad_a and grad_b must be separate arrays (shape ", shape_str(grad), ")");
+    }
+    const int64_t n = grad.size();
+    with_dtype(dt, [&](auto tag) {
+        using T = decltype(tag);
+        const T* g = cdata_ptr<T>(grad);
+        const T* o = cdata_ptr<T>(out);
+        T* da = need_a ? data_ptr<T>(ga) : nullptr;
+        T* db = need_b ? data_ptr<T>(gb) : nullptr;
+        py::gil_scoped_release release;
+        auto kernel = reference ? &add_relu_backward_reference<T> : &add_relu_backward<T>;
+        if (acc_a == acc_b || !need_a || !need_b) {
+            kernel(da, db, g, o, n, need_a ? acc_a : acc_b);
+        } else {  // one branch accumulates, the other is fresh: one pass each
+            kernel(da, nullptr, g, o, n, acc_a);
+            kernel(nullptr, db, g, o, n, acc_b);
+        }
+    });
+    return py::make_tuple(need_a ? py::object(ga) : py::object(py::none()), need_b ? py::object(gb) : py::object(py::none()));
+}
+
 py::array bias_relu_forward_py(py::object y_obj, py::object bias_obj, bool reference) {
     const std::string op = "bias_relu";
     DType dt;
@@ -232,6 +308,15 @@ void bind_activation(py::module_& m) {
            py::arg("reference") = false,
            "grad_out * (out > 0) for ReLU's result `out`; accumulates into grad_input when given, else returns a new "
            "array.");
+    def_op(m, "add_relu_forward", "add_relu", &add_relu_forward_py, py::arg("a"), py::arg("b"),
+           py::arg("out") = py::none(), py::arg("reference") = false,
+           "max(a + b, 0) elementwise in one pass (a ResNet block's residual join) for C-contiguous float arrays of "
+           "one shape; into `out` when given (may be a or b itself), else a new array. Returns the result.");
+    def_op(m, "add_relu_backward", "add_relu_backward", &add_relu_backward_py, py::arg("grad_out"), py::arg("out"),
+           py::arg("need_a") = true, py::arg("need_b") = true, py::arg("grad_a") = py::none(),
+           py::arg("grad_b") = py::none(), py::arg("reference") = false,
+           "Gradients of add_relu for both inputs: grad_out * (out > 0), written once per wanted input. Returns "
+           "(grad_a or None, grad_b or None); accumulates into grad_a / grad_b when given, else new arrays.");
     def_op(m, "bias_relu_forward", "bias_relu", &bias_relu_forward_py,
            py::arg("y"), py::arg("bias"), py::arg("reference") = false,
            "y = max(y + bias, 0) in place, bias broadcast along the last dim of y. Returns y.");

@@ -146,11 +146,24 @@ Shape4 output_shape(const std::string& op, const Shape4& in, const Shape4& w, co
     return out;
 }
 
+// groups from Python: an int >= 1 dividing the input channels and the filters.
+int64_t groups_arg(const std::string& op, int64_t groups, int64_t C, int64_t K, const std::string& context) {
+    if (groups < 1) fail_value(op, "groups must be >= 1, got ", groups, " (", context, ")");
+    if (C % groups != 0 || K % groups != 0)
+        fail_value(op, "groups=", groups, " must divide the ", C, " input channels and the ", K, " filters (", context,
+                   ")");
+    return groups;
+}
+
 void require_channels(const std::string& op, const char* in_name, const Shape4& in, const std::string& in_shape,
-                      const Shape4& w, const std::string& w_shape) {
-    if (in.d[1] != w.d[1])
-        fail_value(op, in_name, " has ", in.d[1], " channels but weight expects ", w.d[1], " (", in_name, " ",
-                   in_shape, ", weight ", w_shape, ")");
+                      const Shape4& w, const std::string& w_shape, int64_t groups) {
+    if (in.d[1] != w.d[1] * groups) {
+        if (groups == 1)
+            fail_value(op, in_name, " has ", in.d[1], " channels but weight expects ", w.d[1], " (", in_name, " ",
+                       in_shape, ", weight ", w_shape, ")");
+        fail_value(op, in_name, " has ", in.d[1], " channels but weight with groups=", groups, " expects ", w.d[1],
+                   " x ", groups, " = ", w.d[1] * groups, " (", in_name, " ", in_shape, ", weight ", w_shape, ")");
+    }
 }
 
 void require_grad_out(const std::string& op, const py::array& grad_out, const Shape4& expected,
@@ -205,7 +218,7 @@ std::vector<py::ssize_t> dims(const Shape4& s) {
 
 template <typename T>
 void run_forward(py::array& out, const py::array& x, const py::array& w, const py::array* b, const Shape4& in,
-                 const Shape4& ws, const Geometry& g, bool reference, bool relu) {
+                 const Shape4& ws, const Geometry& g, bool reference, bool relu, int64_t groups) {
     auto kernel = reference ? &conv2d_forward_reference<T> : &conv2d_forward<T>;
     T* o = data_ptr<T>(out);
     const T* xp = cdata_ptr<T>(x);
@@ -213,18 +226,19 @@ void run_forward(py::array& out, const py::array& x, const py::array& w, const p
     const T* bp = b ? cdata_ptr<T>(*b) : nullptr;
     py::gil_scoped_release release;
     kernel(o, xp, wp, bp, in.d[0], in.d[1], in.d[2], in.d[3], ws.d[0], ws.d[2], ws.d[3], g.stride.h, g.stride.w,
-           g.pad.h, g.pad.w, g.dil.h, g.dil.w, relu);
+           g.pad.h, g.pad.w, g.dil.h, g.dil.w, relu, groups);
 }
 
 py::array conv2d_forward_py(py::object x_obj, py::object w_obj, py::object b, py::object stride, py::object padding,
-                            py::object dilation, bool reference, bool relu) {
+                            py::object dilation, bool reference, bool relu, int64_t groups) {
     const std::string op = "conv2d";
     py::array x = ndarray_arg(op, "input", x_obj), w = ndarray_arg(op, "weight", w_obj);
     DType dt = float_dtype(op, "input", x);
     require_same_dtype(op, "weight", w, "input", x);
     Shape4 in = array4(op, "input", x);
     Shape4 ws = array4(op, "weight", w);
-    require_channels(op, "input", in, shape_str(x), ws, shape_str(w));
+    groups_arg(op, groups, in.d[1], ws.d[0], "input " + shape_str(x) + ", weight " + shape_str(w));
+    require_channels(op, "input", in, shape_str(x), ws, shape_str(w), groups);
     py::array bias;
     bool has_bias = !b.is_none();
     if (has_bias) {
@@ -244,9 +258,9 @@ py::array conv2d_forward_py(py::object x_obj, py::object w_obj, py::object b, py
     py::array out = aligned_empty(x.dtype(), std::vector<py::ssize_t>{py::ssize_t(os.d[0]), py::ssize_t(os.d[1]),
                                                                    py::ssize_t(os.d[2]), py::ssize_t(os.d[3])});
     if (dt == DType::F32)
-        run_forward<float>(out, x, w, has_bias ? &bias : nullptr, in, ws, g, reference, relu);
+        run_forward<float>(out, x, w, has_bias ? &bias : nullptr, in, ws, g, reference, relu, groups);
     else
-        run_forward<double>(out, x, w, has_bias ? &bias : nullptr, in, ws, g, reference, relu);
+        run_forward<double>(out, x, w, has_bias ? &bias : nullptr, in, ws, g, reference, relu, groups);
     return out;
 }
 
@@ -254,25 +268,27 @@ py::array conv2d_forward_py(py::object x_obj, py::object w_obj, py::object b, py
 
 template <typename T>
 void run_backward_input(py::array& gi, const py::array& go, const py::array& w, const Shape4& in, const Shape4& ws,
-                        const Geometry& g, bool reference) {
+                        const Geometry& g, bool reference, int64_t groups) {
     auto kernel = reference ? &conv2d_backward_input_reference<T> : &conv2d_backward_input<T>;
     T* gip = data_ptr<T>(gi);
     const T* gop = cdata_ptr<T>(go);
     const T* wp = cdata_ptr<T>(w);
     py::gil_scoped_release release;
     kernel(gip, gop, wp, in.d[0], in.d[1], in.d[2], in.d[3], ws.d[0], ws.d[2], ws.d[3], g.stride.h, g.stride.w,
-           g.pad.h, g.pad.w, g.dil.h, g.dil.w);
+           g.pad.h, g.pad.w, g.dil.h, g.dil.w, groups);
 }
 
 py::array conv2d_backward_input_py(py::object go_obj, py::object w_obj, py::object input_shape, py::object stride,
-                                   py::object padding, py::object dilation, bool reference, py::object grad_input) {
+                                   py::object padding, py::object dilation, bool reference, py::object grad_input,
+                                   int64_t groups) {
     const std::string op = "conv2d_backward_input";
     py::array grad_out = ndarray_arg(op, "grad_out", go_obj), w = ndarray_arg(op, "weight", w_obj);
     DType dt = float_dtype(op, "grad_out", grad_out);
     require_same_dtype(op, "weight", w, "grad_out", grad_out);
     Shape4 ws = array4(op, "weight", w);
     Shape4 in = shape_arg(op, "input_shape", input_shape, "(N, C, H, W)");
-    require_channels(op, "input_shape", in, shape4_str(in), ws, shape_str(w));
+    groups_arg(op, groups, in.d[1], ws.d[0], "input_shape " + shape4_str(in) + ", weight " + shape_str(w));
+    require_channels(op, "input_shape", in, shape4_str(in), ws, shape_str(w), groups);
     Geometry g = geometry(op, stride, padding, dilation);
     std::string context = "input_shape " + shape4_str(in) + ", weight " + shape_str(w);
     Shape4 os = output_shape(op, in, ws, g, context);
@@ -281,9 +297,9 @@ py::array conv2d_backward_input_py(py::object go_obj, py::object w_obj, py::obje
     if (may_share_memory(gi, grad_out) || may_share_memory(gi, w))
         fail_value(op, "grad_input must not overlap grad_out or weight");
     if (dt == DType::F32)
-        run_backward_input<float>(gi, grad_out, w, in, ws, g, reference);
+        run_backward_input<float>(gi, grad_out, w, in, ws, g, reference, groups);
     else
-        run_backward_input<double>(gi, grad_out, w, in, ws, g, reference);
+        run_backward_input<double>(gi, grad_out, w, in, ws, g, reference, groups);
     return gi;
 }
 
@@ -291,7 +307,7 @@ py::array conv2d_backward_input_py(py::object go_obj, py::object w_obj, py::obje
 
 template <typename T>
 void run_backward_weight(py::array& gw, py::array* gb, const py::array& go, const py::array& x, const Shape4& in,
-                         const Shape4& ws, const Geometry& g, bool reference) {
+                         const Shape4& ws, const Geometry& g, bool reference, int64_t groups) {
     auto kernel = reference ? &conv2d_backward_weight_reference<T> : &conv2d_backward_weight<T>;
     T* gwp = data_ptr<T>(gw);
     T* gbp = gb ? data_ptr<T>(*gb) : nullptr;
@@ -299,21 +315,26 @@ void run_backward_weight(py::array& gw, py::array* gb, const py::array& go, cons
     const T* xp = cdata_ptr<T>(x);
     py::gil_scoped_release release;
     kernel(gwp, gbp, gop, xp, in.d[0], in.d[1], in.d[2], in.d[3], ws.d[0], ws.d[2], ws.d[3], g.stride.h, g.stride.w,
-           g.pad.h, g.pad.w, g.dil.h, g.dil.w);
+           g.pad.h, g.pad.w, g.dil.h, g.dil.w, groups);
 }
 
 py::tuple conv2d_backward_weight_py(py::object go_obj, py::object x_obj, py::object weight_shape, bool with_bias,
                                     py::object stride, py::object padding, py::object dilation, bool reference,
-                                    py::object grad_weight, py::object grad_bias) {
+                                    py::object grad_weight, py::object grad_bias, int64_t groups) {
     const std::string op = "conv2d_backward_weight";
     py::array grad_out = ndarray_arg(op, "grad_out", go_obj), x = ndarray_arg(op, "input", x_obj);
     DType dt = float_dtype(op, "grad_out", grad_out);
     require_same_dtype(op, "input", x, "grad_out", grad_out);
     Shape4 in = array4(op, "input", x);
     Shape4 ws = shape_arg(op, "weight_shape", weight_shape, "(K, C, R, S)");
-    if (in.d[1] != ws.d[1])
-        fail_value(op, "input has ", in.d[1], " channels but weight_shape expects ", ws.d[1], " (input ",
-                   shape_str(x), ", weight_shape ", shape4_str(ws), ")");
+    groups_arg(op, groups, in.d[1], ws.d[0], "input " + shape_str(x) + ", weight_shape " + shape4_str(ws));
+    if (in.d[1] != ws.d[1] * groups) {
+        if (groups == 1)
+            fail_value(op, "input has ", in.d[1], " channels but weight_shape expects ", ws.d[1], " (input ",
+                       shape_str(x), ", weight_shape ", shape4_str(ws), ")");
+        fail_value(op, "input has ", in.d[1], " channels but weight_shape with groups=", groups, " expects ", ws.d[1],
+                   " x ", groups, " (input ", shape_str(x), ", weight_shape ", shape4_str(ws), ")");
+    }
     Geometry g = geometry(op, stride, padding, dilation);
     std::string context = "input " + shape_str(x) + ", weight_shape " + shape4_str(ws);
     Shape4 os = output_shape(op, in, ws, g, context);
@@ -326,9 +347,9 @@ py::tuple conv2d_backward_weight_py(py::object go_obj, py::object x_obj, py::obj
         (with_bias && (may_share_memory(gb, grad_out) || may_share_memory(gb, x) || may_share_memory(gb, gw))))
         fail_value(op, "grad_weight / grad_bias must not overlap each other, grad_out or input");
     if (dt == DType::F32)
-        run_backward_weight<float>(gw, with_bias ? &gb : nullptr, grad_out, x, in, ws, g, reference);
+        run_backward_weight<float>(gw, with_bias ? &gb : nullptr, grad_out, x, in, ws, g, reference, groups);
     else
-        run_backward_weight<double>(gw, with_bias ? &gb : nullptr, grad_out, x, in, ws, g, reference);
+        run_backward_weight<double>(gw, with_bias ? &gb : nullptr, grad_out, x, in, ws, g, reference, groups);
     if (with_bias) return py::make_tuple(gw, gb);
     return py::make_tuple(gw, py::none());
 }
@@ -339,20 +360,24 @@ void bind_conv(py::module_& m) {
     def_op(m, "conv2d_forward", "conv2d", &conv2d_forward_py,
            py::arg("x"), py::arg("w"), py::arg("b"), py::arg("stride"),
            py::arg("padding"), py::arg("dilation"), py::arg("reference") = false, py::arg("relu") = false,
-           "2-D convolution of x (N, C, H, W) with w (K, C, R, S) plus optional bias b (K,) or None; returns a new "
-           "(N, K, P, Q) array. stride, padding, dilation: (height, width). reference=True runs the naive kernel; "
-           "relu=True applies max(0, .) as the output is written (conv + bias + ReLU in one pass).");
+           py::arg("groups") = 1,
+           "2-D convolution of x (N, C, H, W) with w (K, C / groups, R, S) plus optional bias b (K,) or None; returns "
+           "a new (N, K, P, Q) array. stride, padding, dilation: (height, width). reference=True runs the naive kernel; "
+           "relu=True applies max(0, .) as the output is written (conv + bias + ReLU in one pass); groups as in "
+           "torch (groups == C: depthwise).");
     def_op(m, "conv2d_backward_input", "conv2d_backward_input", &conv2d_backward_input_py,
            py::arg("grad_out"), py::arg("w"),
            py::arg("input_shape"), py::arg("stride"), py::arg("padding"), py::arg("dilation"),
-           py::arg("reference") = false, py::arg("grad_input") = py::none(),
+           py::arg("reference") = false, py::arg("grad_input") = py::none(), py::arg("groups") = 1,
            "Gradient of conv2d with respect to its input, shape input_shape (N, C, H, W), given grad_out "
-           "(N, K, P, Q) and the weight. Accumulates into grad_input when given (else into fresh zeros) and returns it.");
+           "(N, K, P, Q) and the weight (K, C / groups, R, S). Accumulates into grad_input when given (else into fresh "
+           "zeros) and returns it.");
     def_op(m, "conv2d_backward_weight", "conv2d_backward_weight", &conv2d_backward_weight_py,
            py::arg("grad_out"), py::arg("x"),
            py::arg("weight_shape"), py::arg("with_bias"), py::arg("stride"), py::arg("padding"), py::arg("dilation"),
            py::arg("reference") = false, py::arg("grad_weight") = py::none(), py::arg("grad_bias") = py::none(),
-           "Gradients of conv2d with respect to weight (shape weight_shape (K, C, R, S)) and bias (K,), given "
+           py::arg("groups") = 1,
+           "Gradients of conv2d with respect to weight (shape weight_shape (K, C / groups, R, S)) and bias (K,), given "
            "grad_out (N, K, P, Q) and the forward input x; returns (grad_weight, grad_bias or None). Accumulates into "
            "grad_weight / grad_bias when given (else into fresh zeros).");
 }

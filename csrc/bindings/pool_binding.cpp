@@ -329,6 +329,64 @@ py::array avg_pool2d_backward_py(py::object grad_obj, py::object input_shape, py
     return dinp;
 }
 
+// ---------------------------------------------------------------- adaptive avg
+
+// output_size: an int (square) or (oh, ow), each >= 1.
+Pair output_size_arg(const std::string& op, py::handle obj, const std::string& what) {
+    Pair o = pair_of(op, "output_size", obj);
+    if (o.h < 1 || o.w < 1) fail_value(op, "output_size must be >= 1, got ", pair_str(o), " (", what, ")");
+    if (o.h > (int64_t(1) << 24) || o.w > (int64_t(1) << 24))
+        fail_value(op, "output_size ", pair_str(o), " is too large (", what, ")");
+    return o;
+}
+
+py::array adaptive_avg_pool2d_forward_py(py::object x_obj, py::object output_size, bool reference) {
+    const std::string op = "adaptive_avg_pool2d";
+    py::array x;
+    DType dt = float_nchw(op, "input", x_obj, x);
+    const int64_t s[4] = {x.shape(0), x.shape(1), x.shape(2), x.shape(3)};
+    const std::string what = "input " + shape_str(x);
+    check_sizes(op, "input", s);
+    const Pair o = output_size_arg(op, output_size, what);
+    const int64_t os[4] = {s[0], s[1], o.h, o.w};
+    check_sizes(op, "output", os);
+    py::array out = empty_like_shape(x.dtype(), os);
+    with_dtype(dt, [&](auto tag) {
+        using T = decltype(tag);
+        const T* in = cdata_ptr<T>(x);
+        T* op_ = data_ptr<T>(out);
+        py::gil_scoped_release release;
+        auto kernel = reference ? &adaptive_avg_pool2d_forward_reference<T> : &adaptive_avg_pool2d_forward<T>;
+        kernel(op_, in, s[0], s[1], s[2], s[3], o.h, o.w);
+    });
+    return out;
+}
+
+py::array adaptive_avg_pool2d_backward_py(py::object grad_obj, py::object input_shape, bool reference,
+                                          py::object grad_input) {
+    const std::string op = "adaptive_avg_pool2d_backward";
+    py::array grad;
+    DType dt = float_nchw(op, "grad_output", grad_obj, grad);
+    std::vector<int64_t> is = ints_arg(op, "input_shape", input_shape, 4);
+    check_sizes(op, "input_shape", is.data());
+    const int64_t go[4] = {grad.shape(0), grad.shape(1), grad.shape(2), grad.shape(3)};
+    check_sizes(op, "grad_output", go);
+    if (go[0] != is[0] || go[1] != is[1])
+        fail_value(op, "batch and channels of grad_output ", shape_str(grad), " must match input_shape ",
+                   shape4_str(is.data()));
+    py::array dinp = grad_input.is_none() ? zeros_like_shape(grad.dtype(), is.data())
+                                          : accumulate_target(op, grad_input, grad, is.data(), {&grad});
+    with_dtype(dt, [&](auto tag) {
+        using T = decltype(tag);
+        const T* g = cdata_ptr<T>(grad);
+        T* d = data_ptr<T>(dinp);
+        py::gil_scoped_release release;
+        auto kernel = reference ? &adaptive_avg_pool2d_backward_reference<T> : &adaptive_avg_pool2d_backward<T>;
+        kernel(d, g, is[0], is[1], is[2], is[3], go[2], go[3]);
+    });
+    return dinp;
+}
+
 }  // namespace
 
 void bind_pool(py::module_& m) {
@@ -352,6 +410,14 @@ void bind_pool(py::module_& m) {
            py::arg("reference") = false, py::arg("grad_input") = py::none(),
            "Gradient of average pooling w.r.t. its input, shape input_shape. With grad_input given, accumulates into "
            "it and returns it.");
+    def_op(m, "adaptive_avg_pool2d_forward", "adaptive_avg_pool2d", &adaptive_avg_pool2d_forward_py, py::arg("x"),
+           py::arg("output_size"), py::arg("reference") = false,
+           "Adaptive average pooling of an NCHW float array to output_size (oh, ow) (or an int for both), with "
+           "torch's bins: rows floor(i*H/oh) to ceil((i+1)*H/oh). output_size 1: global average pooling.");
+    def_op(m, "adaptive_avg_pool2d_backward", "adaptive_avg_pool2d_backward", &adaptive_avg_pool2d_backward_py,
+           py::arg("grad_out"), py::arg("input_shape"), py::arg("reference") = false, py::arg("grad_input") = py::none(),
+           "Gradient of adaptive_avg_pool2d w.r.t. its input, shape input_shape (N, C, H, W); the output size is "
+           "grad_out's. With grad_input given, accumulates into it and returns it.");
 }
 
 }  // namespace axonal

@@ -90,6 +90,58 @@ void relu_backward_reference(T* dinp, const T* dout, const T* out, int64_t n, bo
     }
 }
 
+// ---------------------------------------------------------------- residual add + ReLU
+
+template <typename T>
+void add_relu_forward(T* out, const T* a, const T* b, int64_t n) {
+    for_blocks(n, [&](int64_t s, int64_t e) {
+        for (int64_t i = s; i < e; ++i) out[i] = relu1(T(a[i] + b[i]));
+    });
+}
+
+template <typename T>
+void add_relu_forward_reference(T* out, const T* a, const T* b, int64_t n) {
+    for (int64_t i = 0; i < n; ++i) {
+        T v = a[i] + b[i];
+        out[i] = (std::isnan(v) || v > T(0)) ? v : T(0);
+    }
+}
+
+// The masked gradient once, into both branches (relu_backward_block's loop form, see there).
+template <typename T>
+void add_relu_backward(T* da, T* db, const T* dout, const T* out, int64_t n, bool accumulate) {
+    if (!da && !db) return;
+    if (!da || !db) {
+        relu_backward(da ? da : db, dout, out, n, accumulate);
+        return;
+    }
+    for_blocks(n, [&](int64_t s, int64_t e) {
+        if (accumulate) {
+            for (int64_t i = s; i < e; ++i) {
+                const T g = dout[i] * (out[i] > T(0) ? T(1) : T(0));
+                da[i] = da[i] + g;
+                db[i] = db[i] + g;
+            }
+        } else {
+            for (int64_t i = s; i < e; ++i) {
+                const T g = dout[i] * (out[i] > T(0) ? T(1) : T(0));
+                da[i] = g;
+                db[i] = g;
+            }
+        }
+    });
+}
+
+template <typename T>
+void add_relu_backward_reference(T* da, T* db, const T* dout, const T* out, int64_t n, bool accumulate) {
+    for (int64_t i = 0; i < n; ++i) {
+        T mask = out[i] > T(0) ? T(1) : T(0);
+        T g = dout[i] * mask;
+        if (da) da[i] = accumulate ? da[i] + g : g;
+        if (db) db[i] = accumulate ? db[i] + g : g;
+    }
+}
+
 template <typename T>
 void bias_relu_forward(T* y, const T* bias, int64_t M, int64_t N) {
     parallel_for(M, N, [&](int64_t m0, int64_t m1) {
@@ -236,6 +288,10 @@ void softmax_cross_entropy_reference(T* loss, T* dlogits, const T* logits, const
     template void relu_forward_reference<T>(T*, const T*, int64_t);                                               \
     template void relu_backward<T>(T*, const T*, const T*, int64_t, bool);                                        \
     template void relu_backward_reference<T>(T*, const T*, const T*, int64_t, bool);                              \
+    template void add_relu_forward<T>(T*, const T*, const T*, int64_t);                                           \
+    template void add_relu_forward_reference<T>(T*, const T*, const T*, int64_t);                                 \
+    template void add_relu_backward<T>(T*, T*, const T*, const T*, int64_t, bool);                                \
+    template void add_relu_backward_reference<T>(T*, T*, const T*, const T*, int64_t, bool);                      \
     template void bias_relu_forward<T>(T*, const T*, int64_t, int64_t);                                           \
     template void bias_relu_forward_reference<T>(T*, const T*, int64_t, int64_t);                                 \
     template void softmax_cross_entropy<T>(T*, T*, const T*, const int64_t*, const T*, int64_t, int64_t, int64_t, \

@@ -7,6 +7,12 @@
 //       out is the forward's result. A product with 1/0, not a select, so a NaN or inf upstream gradient
 //       where out <= 0 gives NaN, bit for bit as NumPy's `dout * (out > 0)`. accumulate=false overwrites
 //       dinp (no zero-filled buffer needed), true adds to it.
+//   add_relu_forward(out, a, b, n)      out[i] = relu(a[i] + b[i])                 out, a, b: (n)
+//       The residual join of a ResNet block in one pass; out may equal a or b. relu as relu_forward.
+//   add_relu_backward(da, db, dout, out, n, accumulate)
+//       g = dout[i] * (out[i] > 0 ? 1 : 0) (as relu_backward); da[i] (+)= g and db[i] (+)= g, one pass for
+//       both branches of the join. Either of da, db may be nullptr (that branch needs no gradient); with
+//       accumulate=false they are overwritten.
 //   bias_relu_forward(y, bias, M, N)     y[m, n] = relu(y[m, n] + bias[n]), in place  y: (M, N) rows
 //       contiguous, bias: (N). The Linear -> ReLU epilogue: the add and the ReLU in one pass over y.
 //
@@ -38,6 +44,16 @@ template <typename T>
 void relu_backward(T* dinp, const T* dout, const T* out, int64_t n, bool accumulate);
 template <typename T>
 void relu_backward_reference(T* dinp, const T* dout, const T* out, int64_t n, bool accumulate);
+
+template <typename T>
+void add_relu_forward(T* out, const T* a, const T* b, int64_t n);
+template <typename T>
+void add_relu_forward_reference(T* out, const T* a, const T* b, int64_t n);
+
+template <typename T>
+void add_relu_backward(T* da, T* db, const T* dout, const T* out, int64_t n, bool accumulate);
+template <typename T>
+void add_relu_backward_reference(T* da, T* db, const T* dout, const T* out, int64_t n, bool accumulate);
 
 template <typename T>
 void bias_relu_forward(T* y, const T* bias, int64_t M, int64_t N);

@@ -129,19 +129,23 @@ void im2col_general_row(const ConvGeom& g, const T* plane, int64_t offh, int64_t
     int64_t plo, phi, qlo, qhi;
     tap_ranges(g, offh, offw, pb, pe, plo, phi, qlo, qhi);
     T* const base = row - pb * Q;
-    std::fill(row, base + plo * Q, T(0));
+    // A tap with padding: the whole block row zeroed at once, then the real taps copied over it. Zeroing
+    // each output row's edges (a column or two) cost two memset calls per output row, more than the copies
+    // on 16-wide rows (stride-2 3x3 layer, 32x32 -> 16x16: im2col 40% of the forward).
+    if (plo > pb || phi < pe || qlo > 0 || qhi < Q) std::fill(row, row + (pe - pb) * Q, T(0));
     for (int64_t p = plo; p < phi; ++p) {
         T* dst = base + p * Q;
         const T* src = plane + (p * g.sh + offh) * g.W;
-        std::fill(dst, dst + qlo, T(0));
         if (g.sw == 1) {
             if (qhi > qlo) std::memcpy(dst + qlo, src + qlo + offw, sizeof(T) * size_t(qhi - qlo));
+        } else if (g.sw == 2) {
+            // A constant stride vectorises (even lanes of two loads); the run-time one stays scalar.
+            const T* s2 = src + offw;
+            for (int64_t q = qlo; q < qhi; ++q) dst[q] = s2[2 * q];
         } else {
             for (int64_t q = qlo; q < qhi; ++q) dst[q] = src[q * g.sw + offw];
         }
-        std::fill(dst + qhi, dst + Q, T(0));
     }
-    std::fill(base + phi * Q, base + pe * Q, T(0));
 }
 
 // Calls f(c, t, offh, offw) for every row t = (c*R + r)*S + s of the column matrix, with the offsets of
@@ -219,6 +223,9 @@ void col2im_general_row(const ConvGeom& g, const T* row, int64_t offh, int64_t o
         if (g.sw == 1) {
             T* d = dst + offw;
             for (int64_t q = qlo; q < qhi; ++q) d[q] += src[q];
+        } else if (g.sw == 2) {  // a constant stride, as in im2col_general_row
+            T* d = dst + offw;
+            for (int64_t q = qlo; q < qhi; ++q) d[2 * q] += src[q];
         } else {
             for (int64_t q = qlo; q < qhi; ++q) dst[q * g.sw + offw] += src[q];
         }
@@ -303,11 +310,19 @@ std::unique_ptr<T[]> scratch(int64_t n) {
 // single thread): with one chunk and several threads, the im2col path parallelises inside each image.
 template <typename T>
 bool use_implicit(const ConvGeom& g, int64_t nchunks) {
+#ifdef AX_CONV_NO_IMPLICIT
+    return false;
+#endif
     return std::is_same<T, float>::value && (nchunks > 1 || get_num_threads() == 1) && conv2d_implicit_applies(g);
 }
 
 // Whether a float layer runs on Winograd (3x3 or 5x5): under the same threading condition as use_implicit.
+// AX_CONV_NO_WINOGRAD / AX_CONV_NO_IMPLICIT (compile-time, -D...) switch a method off, only to re-run the
+// measurements that chose between them.
 bool use_winograd(const ConvGeom& g, int64_t nchunks) {
+#ifdef AX_CONV_NO_WINOGRAD
+    return false;
+#endif
     return (nchunks > 1 || get_num_threads() == 1) && conv2d_winograd_applies(g);
 }
 
@@ -335,7 +350,12 @@ void apply_relu(bool relu, T* out, int64_t K, int64_t cols, int64_t ld) {
 template <typename T>
 void conv2d_forward(T* out, const T* inp, const T* weight, const T* bias, int64_t N, int64_t C, int64_t H, int64_t W,
                     int64_t K, int64_t R, int64_t S, int64_t stride_h, int64_t stride_w, int64_t pad_h, int64_t pad_w,
-                    int64_t dil_h, int64_t dil_w, bool relu) {
+                    int64_t dil_h, int64_t dil_w, bool relu, int64_t groups) {
+    if (groups != 1) {
+        conv2d_grouped_forward(out, inp, weight, bias, N, C, H, W, K, R, S, stride_h, stride_w, pad_h, pad_w, dil_h,
+                               dil_w, relu, groups);
+        return;
+    }
     const ConvGeom g = make_geom(N, C, H, W, K, R, S, stride_h, stride_w, pad_h, pad_w, dil_h, dil_w);
     const int64_t CRS = g.crs(), PQ = g.pq(), Q = g.Q;
     const int64_t nchunks = chunk_count(N);
@@ -420,7 +440,12 @@ static void input_grad_as_conv(const ConvGeom& gt, float* dinp, const float* dou
 template <typename T>
 void conv2d_backward_input(T* dinp, const T* dout, const T* weight, int64_t N, int64_t C, int64_t H, int64_t W,
                            int64_t K, int64_t R, int64_t S, int64_t stride_h, int64_t stride_w, int64_t pad_h,
-                           int64_t pad_w, int64_t dil_h, int64_t dil_w) {
+                           int64_t pad_w, int64_t dil_h, int64_t dil_w, int64_t groups) {
+    if (groups != 1) {
+        conv2d_grouped_backward_input(dinp, dout, weight, N, C, H, W, K, R, S, stride_h, stride_w, pad_h, pad_w, dil_h,
+                                      dil_w, groups);
+        return;
+    }
     const ConvGeom g = make_geom(N, C, H, W, K, R, S, stride_h, stride_w, pad_h, pad_w, dil_h, dil_w);
     const int64_t CRS = g.crs(), PQ = g.pq(), Q = g.Q;
     const bool pointwise = g.pointwise();
@@ -432,8 +457,6 @@ void conv2d_backward_input(T* dinp, const T* dout, const T* weight, int64_t N, i
         // and col2im (a scattered add over the whole input gradient) disappears.
         const ConvGeom gt = make_geom(N, K, g.P, g.Q, C, R, S, 1, 1, dil_h * (R - 1) - pad_h, dil_w * (S - 1) - pad_w,
                                       dil_h, dil_w);
-        // Its left operand has C rows: with 6-row register tiles, C = 32 wastes 11% of the work (measured
-        // slower than im2col + col2im on 14x14 layers), C = 64 wastes 3% (measured 12% faster on 56x56).
         // Only a stride-1 layer's input gradient is that convolution (gt's output is then the input's H x W).
         const bool same_geometry = stride_h == 1 && stride_w == 1 && gt.P == H && gt.Q == W;
         if (same_geometry && use_winograd(gt, nchunks)) {
@@ -441,9 +464,12 @@ void conv2d_backward_input(T* dinp, const T* dout, const T* weight, int64_t N, i
                             nchunks);
             return;
         }
-        // Its left operand has C rows: with 6-row register tiles, C = 32 wastes 11% of the work (measured
-        // slower than im2col + col2im on 14x14 layers), C = 64 wastes 3% (measured 12% faster on 56x56).
-        const bool tiles_fit = (C + 5) / 6 * 6 * 20 <= C * 21;
+        // Its left operand has C rows: with 6-row register tiles (AVX2), C = 32 wastes 11% of the work
+        // (measured slower than im2col + col2im on 14x14 layers), C = 64 wastes 3% (measured 12% faster on
+        // 56x56); so it runs when at most 5% of the tile rows are padding (8-row AVX-512 tiles: C % 8 == 0).
+        int mr = 1, nr = 1;
+        gemm_tile(false, &mr, &nr);
+        const bool tiles_fit = (C + mr - 1) / mr * mr * 20 <= C * 21;
         if (tiles_fit && same_geometry && use_implicit<T>(g, nchunks) && gt.ph >= 0 && gt.pw >= 0 &&
             conv2d_implicit_applies(gt)) {
             input_grad_as_conv(gt, dinp, dout, flipped_transposed(weight, K, C, R, S).get(), nchunks);
@@ -485,7 +511,12 @@ void conv2d_backward_input(T* dinp, const T* dout, const T* weight, int64_t N, i
 template <typename T>
 void conv2d_backward_weight(T* dweight, T* dbias, const T* dout, const T* inp, int64_t N, int64_t C, int64_t H,
                             int64_t W, int64_t K, int64_t R, int64_t S, int64_t stride_h, int64_t stride_w,
-                            int64_t pad_h, int64_t pad_w, int64_t dil_h, int64_t dil_w) {
+                            int64_t pad_h, int64_t pad_w, int64_t dil_h, int64_t dil_w, int64_t groups) {
+    if (groups != 1) {
+        conv2d_grouped_backward_weight(dweight, dbias, dout, inp, N, C, H, W, K, R, S, stride_h, stride_w, pad_h, pad_w,
+                                       dil_h, dil_w, groups);
+        return;
+    }
     const ConvGeom g = make_geom(N, C, H, W, K, R, S, stride_h, stride_w, pad_h, pad_w, dil_h, dil_w);
     const int64_t CRS = g.crs(), PQ = g.pq(), KCRS = K * CRS, Q = g.Q;
     const int64_t nchunks = chunk_count(N);
@@ -546,12 +577,14 @@ void conv2d_backward_weight(T* dweight, T* dbias, const T* dout, const T* inp, i
 
 #define AXONAL_INSTANTIATE_CONV2D(T)                                                                              \
     template void conv2d_forward<T>(T*, const T*, const T*, const T*, int64_t, int64_t, int64_t, int64_t, int64_t, \
-                                    int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, bool); \
+                                    int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, bool,  \
+                                    int64_t);                                                                     \
     template void conv2d_backward_input<T>(T*, const T*, const T*, int64_t, int64_t, int64_t, int64_t, int64_t,    \
-                                           int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t); \
+                                           int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t,  \
+                                           int64_t);                                                              \
     template void conv2d_backward_weight<T>(T*, T*, const T*, const T*, int64_t, int64_t, int64_t, int64_t,        \
                                             int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, \
-                                            int64_t);
+                                            int64_t, int64_t);
 
 AXONAL_INSTANTIATE_CONV2D(float)
 AXONAL_INSTANTIATE_CONV2D(double)

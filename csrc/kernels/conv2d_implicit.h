@@ -1,4 +1,4 @@
-// Implicit-GEMM conv2d (float, AVX2/FMA CPUs): the GEMM's operand slivers are gathered straight from
+// Implicit-GEMM conv2d (float, AVX2/FMA and AVX-512 CPUs): the GEMM's operand slivers are gathered straight from
 // the image, so the column matrix of im2col is never written and read back.
 //
 // It applies to "flat-taps" layers (see conv2d.cpp): stride 1 and Q == W, i.e. every 3x3 pad 1 or 5x5
@@ -17,7 +17,7 @@
 
 namespace axonal {
 
-// True when this process runs the AVX2 kernels and the layer is a flat-taps one with a column matrix
+// True when this process runs the AVX2 or AVX-512 kernels and the layer is a flat-taps one with a column matrix
 // (not pointwise) and at most 64 taps per channel.
 bool conv2d_implicit_applies(const ConvGeom& g);
 

@@ -1,4 +1,4 @@
-// Winograd F(2x2, 3x3) and F(2x2, 5x5) conv2d (float, AVX2/FMA CPUs) for 3x3 and 5x5, stride-1,
+// Winograd F(2x2, 3x3) and F(2x2, 5x5) conv2d (float, AVX2/FMA and AVX-512 CPUs) for 3x3 and 5x5, stride-1,
 // undilated layers.
 //
 // Each 2x2 block of outputs ("tile") is computed from an a x a input patch d (a = R + 1) and an R x R
@@ -10,7 +10,8 @@
 //   M_xi (K x T) = U_xi (K x C) @ V_xi (C x T),   U = G g G^T (the weight, transformed and packed once),
 //   V = B^T d B (the input tiles, transformed per block of tile rows), T = tiles in the block,
 // run on the same packed GEMM as everything else; the output transform then applies A^T . A, the bias
-// and the optional ReLU as it writes the output. The transforms are vectorised over 8 tiles of a tile row.
+// and the optional ReLU as it writes the output. The transforms are vectorised over 8 (AVX2) or 16 (AVX-512)
+// tiles of a tile row.
 // Accuracy: F(2x2, 3x3)'s transforms only add and halve; F(2x2, 5x5)'s use the points +-2 and
 // coefficients down to 1/24. Measured against a float64 direct convolution, largest error relative to
 // the largest output, C = 256: 5e-7 (3x3) and 7e-6 (5x5), where a float32 direct convolution gives 5e-8.
@@ -22,7 +23,7 @@
 
 namespace axonal {
 
-// True when this process runs the AVX2 kernels and the layer is 3x3 or 5x5, stride 1, dilation 1,
+// True when this process runs the AVX2 or AVX-512 kernels and the layer is 3x3 or 5x5, stride 1, dilation 1,
 // padding below the kernel size, with enough channels on both sides for the GEMMs to pay (C, K >= 8).
 bool conv2d_winograd_applies(const ConvGeom& g);
 

@@ -1,6 +1,6 @@
-// GEMM entry points: the naive reference, the trivial cases, and the choice between the AVX2 driver
-// (gemm_avx2.cpp) and the portable one (this file); both are gemm_driver.h's GemmDriver, built with
-// different flags. See gemm_driver.h for the blocking and threading, gemm_blocking.h for the sizes.
+// GEMM entry points: the naive reference, the trivial cases, and the choice between the AVX-512 driver
+// (gemm_avx512.cpp), the AVX2 one (gemm_avx2.cpp) and the portable one (this file) by isa_level(); all
+// are gemm_driver.h's GemmDriver, built with different flags. See gemm_driver.h for the blocking and threading, gemm_blocking.h for the sizes.
 #include "kernels/gemm.h"
 
 #include <cstdlib>
@@ -8,6 +8,7 @@
 #include <type_traits>
 
 #include "kernels/gemm_avx2.h"
+#include "kernels/gemm_avx512.h"
 #include "kernels/gemm_blocking.h"
 #include "kernels/gemm_driver.h"
 #include "kernels/parallel.h"
@@ -32,13 +33,6 @@ void gemm_reference(bool transA, bool transB, int64_t M, int64_t N, int64_t K, T
 }
 
 namespace {
-
-// Read once when the module loads: AXONAL_DISABLE_AVX2=1 forces the portable kernels.
-bool env_disables_avx2() {
-    const char* v = std::getenv("AXONAL_DISABLE_AVX2");
-    return v != nullptr && v[0] != '\0' && !(v[0] == '0' && v[1] == '\0');
-}
-const bool g_avx2_enabled = cpu_has_avx2_fma() && !env_disables_avx2();
 
 // C <- beta * C, with beta == 0 writing exact zeros (BLAS semantics: old NaNs vanish).
 template <typename T>
@@ -112,9 +106,23 @@ using PortableFor = PortableKernels<
 
 }  // namespace
 
-bool avx2_enabled() { return g_avx2_enabled; }
+const char* gemm_kernel_name() { return isa_name(isa_level()); }
 
-const char* gemm_kernel_name() { return g_avx2_enabled ? "avx2" : "generic"; }
+void gemm_tile(bool f64, int* mr, int* nr) {
+    switch (isa_level()) {
+        case Isa::avx512:
+            *mr = f64 ? BlockingAvx512F64::MR : BlockingAvx512F32::MR;
+            *nr = f64 ? BlockingAvx512F64::NR : BlockingAvx512F32::NR;
+            break;
+        case Isa::avx2:
+            *mr = f64 ? BlockingAvx2F64::MR : BlockingAvx2F32::MR;
+            *nr = f64 ? BlockingAvx2F64::NR : BlockingAvx2F32::NR;
+            break;
+        default:
+            *mr = f64 ? BlockingGenericF64::MR : BlockingGenericF32::MR;
+            *nr = f64 ? BlockingGenericF64::NR : BlockingGenericF32::NR;
+    }
+}
 
 template <typename T>
 void gemm(bool transA, bool transB, int64_t M, int64_t N, int64_t K, T alpha, const T* A, int64_t lda,
@@ -124,7 +132,10 @@ void gemm(bool transA, bool transB, int64_t M, int64_t N, int64_t K, T alpha, co
         scale_c(M, N, beta, C, ldc);
         return;
     }
-    if (g_avx2_enabled)
+    const Isa level = isa_level();
+    if (level == Isa::avx512)
+        gemm_avx512(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+    else if (level == Isa::avx2)
         gemm_avx2(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
     else
         GemmDriver<PortableFor<T>>::run(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
@@ -133,14 +144,19 @@ void gemm(bool transA, bool transB, int64_t M, int64_t N, int64_t K, T alpha, co
 template <typename T>
 int64_t gemm_packed_a_size(int64_t M, int64_t K) {
     if (M <= 0 || K <= 0) return 1;
-    if (g_avx2_enabled) return gemm_avx2_packed_a_size(T(0), M, K);
+    const Isa level = isa_level();
+    if (level == Isa::avx512) return gemm_avx512_packed_a_size(T(0), M, K);
+    if (level == Isa::avx2) return gemm_avx2_packed_a_size(T(0), M, K);
     return GemmDriver<PortableFor<T>>::packed_a_size(M, K);
 }
 
 template <typename T>
 void gemm_pack_a(bool transA, int64_t M, int64_t K, const T* A, int64_t lda, T* packed) {
     if (M <= 0 || K <= 0) return;
-    if (g_avx2_enabled)
+    const Isa level = isa_level();
+    if (level == Isa::avx512)
+        gemm_avx512_pack_a(transA, A, lda, M, K, packed);
+    else if (level == Isa::avx2)
         gemm_avx2_pack_a(transA, A, lda, M, K, packed);
     else
         GemmDriver<PortableFor<T>>::pack_a_all(transA, A, lda, M, K, packed);
@@ -154,7 +170,10 @@ void gemm_with_packed_a(int64_t M, int64_t N, int64_t K, T alpha, const T* packe
         scale_c(M, N, beta, C, ldc);
         return;
     }
-    if (g_avx2_enabled)
+    const Isa level = isa_level();
+    if (level == Isa::avx512)
+        gemm_avx512_with_packed_a(M, N, K, alpha, packed, transB, B, ldb, beta, C, ldc);
+    else if (level == Isa::avx2)
         gemm_avx2_with_packed_a(M, N, K, alpha, packed, transB, B, ldb, beta, C, ldc);
     else
         GemmDriver<PortableFor<T>>::run_packed_a(M, N, K, alpha, packed, transB, B, ldb, beta, C, ldc);

@@ -2,7 +2,7 @@
 //   op(A) is M x K: A is M x K (lda >= K) when !transA, K x M (lda >= M) when transA.
 //   op(B) is K x N: B is K x N (ldb >= N) when !transB, N x K (ldb >= K) when transB.
 //   C is M x N with ldc >= N. When beta == 0, C is overwritten (NaNs in C do not leak through).
-// gemm() is the fast path (cache-blocked, multi-threaded, AVX2/FMA when the CPU has it); the result
+// gemm() is the fast path (cache-blocked, multi-threaded, AVX-512 or AVX2/FMA when the CPU has it); the result
 // does not depend on the thread count. gemm_reference() is the naive triple loop kept beside it to
 // test against. gemm_batched() runs `batch` independent products, matrix i at A + i*strideA etc.
 // (a stride may be 0 to reuse one matrix).
@@ -37,7 +37,9 @@ template <typename T>
 void gemm_with_packed_a(int64_t M, int64_t N, int64_t K, T alpha, const T* packed, bool transB, const T* B,
                         int64_t ldb, T beta, T* C, int64_t ldc);
 
-// "avx2" or "generic": the kernels gemm() uses in this process.
+// "avx512", "avx2" or "generic": the kernels gemm() uses in this process (isa_level()).
 const char* gemm_kernel_name();
+// The register tile (rows x columns of C per micro-kernel call) of those kernels, float32 or float64.
+void gemm_tile(bool f64, int* mr, int* nr);
 
 }  // namespace axonal

@@ -9,11 +9,6 @@
 
 namespace axonal {
 
-bool cpu_has_avx2_fma() {
-    static const bool has = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-    return has;
-}
-
 void gemm_avx2(bool ta, bool tb, int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda,
                const float* B, int64_t ldb, float beta, float* C, int64_t ldc) {
     GemmDriver<Avx2F32>::run(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
@@ -42,12 +37,11 @@ void gemm_avx2_with_packed_a(int64_t M, int64_t N, int64_t K, double alpha, cons
 
 }  // namespace axonal
 
-#else  // built without AVX2 support (another architecture or compiler): report "no", never dispatch here.
+#else  // built without AVX2 support (another architecture or compiler): cpu_isa() never reports avx2.
 
 #include <cstdlib>
 
 namespace axonal {
-bool cpu_has_avx2_fma() { return false; }
 void gemm_avx2(bool, bool, int64_t, int64_t, int64_t, float, const float*, int64_t, const float*, int64_t, float,
                float*, int64_t) {
     std::abort();

@@ -31,9 +31,30 @@
 //            B sliver. Measured with 2 threads: 256^3 and 320^3 (400 KiB) gain 5-8% over M mode,
 //            384^3 is even, and on 1 thread 384^3 loses 4%; so 400 KiB of the 512 KiB L2.
 // float64 keeps the same byte limits.
+//
+// AVX-512 (F/BW/DQ/VL; AMD Zen 4 / Zen 5, Intel Skylake-SP and later; measured on the dev machine, an EPYC
+// with 32 KiB L1d, 1 MiB L2 per core and 32 MiB L3 whose 512-bit FMAs issue at half the per-lane rate of its
+// 256-bit ones: 116 GFLOP/s per thread either way, fma_peak.py):
+//   MR x NR: 8 x 32 floats (8 x 16 doubles): 8 rows x 2 zmm = 16 accumulators + 2 B vectors + 1 broadcast of
+//            the 32 zmm registers. Two 512-bit FMA pipes with a 4-cycle latency (Zen 5) need 8 independent
+//            chains; 16 leave room. Per k: 16 FMAs against 2 vector loads + 8 broadcasts (10 loads in 8
+//            cycles at 2 FMAs per cycle, within 2 loads per cycle). 8 rows match the channel counts of
+//            convolutions (16, 32, 64: no padded tile rows; 6 wasted 11% at 32) and make the A packer an
+//            8 x 8 transpose. Measured on one thread (portable packers): 12 x 32, 14 x 32 and 6 x 64 within 4% of
+//            8 x 32 at 128^3, 256^3 and 1024^3 (FMA-bound here), 8 x 48 5-12% slower; 8 x 32 best at 128^3.
+//   KC:      320: the B sliver (kc x 32 floats) is 40 KiB, in the 48 KiB L1d of Zen 5 and re-read from L2 on
+//            Zen 4 (whose halved FMA rate leaves the loads time). K up to 320 runs as one chunk (288: a 3x3
+//            conv over 32 channels). Measured on one thread, KC 128..384 x MC 96..384: 256-320 best at 1024^3
+//            (105 GFLOP/s, 0.91 of the peak), 128 and 192 3-10% slower.
+//   MC:      192: the packed A block (192 x 320 x 4 B = 240 KiB) in the 1 MiB L2; 96..384 within noise.
+//   NC:      4096 = 128 slivers: a 320 x 4096 B panel is 5 MiB of the shared L3.
+//   A_IN_PLACE_BYTES: 800 KiB of the 1 MiB L2 (the AVX2 rule, 400 of 512 KiB, scaled to this L2).
+//   SMALL / MIN_WORK_PER_THREAD: the AVX2 values (the same wake-up and packing costs).
 // The portable path (no AVX2) uses a tile the compiler can auto-vectorize with SSE2 / NEON.
 #pragma once
 #include <cstdint>
+
+#include "kernels/cpu_isa.h"
 
 namespace axonal {
 
@@ -55,6 +76,25 @@ struct BlockingAvx2F64 {
     static constexpr int64_t MIN_WORK_PER_THREAD = 32 * 32 * 32;
     static constexpr int64_t A_IN_PLACE_BYTES = 400 * 1024;
 };
+#ifndef AX512_F32_MC  // overridable (-DAX512_F32_MC=...) only to re-run the measurements above
+#define AX512_F32_MC 192
+#define AX512_F32_KC 320
+#define AX512_F32_NC 4096
+#endif
+struct BlockingAvx512F32 {
+    static constexpr int MR = 8, NR = 32;
+    static constexpr int64_t MC = AX512_F32_MC, KC = AX512_F32_KC, NC = AX512_F32_NC;
+    static constexpr int64_t SMALL_WORK = 48 * 48 * 48;
+    static constexpr int64_t MIN_WORK_PER_THREAD = 40 * 40 * 40;
+    static constexpr int64_t A_IN_PLACE_BYTES = 800 * 1024;
+};
+struct BlockingAvx512F64 {
+    static constexpr int MR = 8, NR = 16;
+    static constexpr int64_t MC = 96, KC = 256, NC = 2048;
+    static constexpr int64_t SMALL_WORK = 40 * 40 * 40;
+    static constexpr int64_t MIN_WORK_PER_THREAD = 32 * 32 * 32;
+    static constexpr int64_t A_IN_PLACE_BYTES = 800 * 1024;
+};
 struct BlockingGenericF32 {
     static constexpr int MR = 4, NR = 8;
     static constexpr int64_t MC = 128, KC = 320, NC = 2048;
@@ -69,12 +109,5 @@ struct BlockingGenericF64 {
     static constexpr int64_t MIN_WORK_PER_THREAD = 32 * 32 * 32;
     static constexpr int64_t A_IN_PLACE_BYTES = 400 * 1024;
 };
-
-// cpu_has_avx2_fma(): the CPU and this build can run the AVX2/FMA kernels (defined in gemm_avx2.cpp;
-// false when that file was built without AVX2 support). avx2_enabled(): that, unless the environment
-// variable AXONAL_DISABLE_AVX2 is set to something other than "" or "0" when the module loads — the
-// switch that forces the portable kernels (used by the tests to cover both paths on one machine).
-bool cpu_has_avx2_fma();
-bool avx2_enabled();
 
 }  // namespace axonal

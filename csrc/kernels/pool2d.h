@@ -59,4 +59,25 @@ void avg_pool2d_backward_reference(T* dinp, const T* dout, int64_t N, int64_t C,
                                    int64_t kw, int64_t stride_h, int64_t stride_w, int64_t pad_h, int64_t pad_w,
                                    bool count_include_pad);
 
+// Adaptive average pooling (torch.nn.AdaptiveAvgPool2d / F.adaptive_avg_pool2d): inp (N, C, H, W) ->
+// out (N, C, OH, OW), OH and OW >= 1 (they may exceed H and W). Output cell (i, j) averages input rows
+// [floor(i * H / OH), ceil((i + 1) * H / OH)) and columns [floor(j * W / OW), ceil((j + 1) * W / OW)) —
+// torch's bins, which overlap when OH does not divide H. OH = OW = 1 is global average pooling.
+// The backward kernel ACCUMULATES: dinp[h, w] += dout[i, j] / (bin area) for every bin holding (h, w).
+inline int64_t adaptive_bin_start(int64_t i, int64_t in, int64_t out) { return (i * in) / out; }
+inline int64_t adaptive_bin_end(int64_t i, int64_t in, int64_t out) { return ((i + 1) * in + out - 1) / out; }
+
+template <typename T>
+void adaptive_avg_pool2d_forward(T* out, const T* inp, int64_t N, int64_t C, int64_t H, int64_t W, int64_t OH,
+                                 int64_t OW);
+template <typename T>
+void adaptive_avg_pool2d_forward_reference(T* out, const T* inp, int64_t N, int64_t C, int64_t H, int64_t W,
+                                           int64_t OH, int64_t OW);
+template <typename T>
+void adaptive_avg_pool2d_backward(T* dinp, const T* dout, int64_t N, int64_t C, int64_t H, int64_t W, int64_t OH,
+                                  int64_t OW);
+template <typename T>
+void adaptive_avg_pool2d_backward_reference(T* dinp, const T* dout, int64_t N, int64_t C, int64_t H, int64_t W,
+                                            int64_t OH, int64_t OW);
+
 }  // namespace axonal

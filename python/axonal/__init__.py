@@ -1,4 +1,5 @@
 """axonal: train neural networks fast on a CPU, with an API shaped like PyTorch's."""
+from .cpu import cpu_info  # first: sets the OpenMP defaults before axonal._C loads libgomp
 from . import (
     _C,
     accelerator,
