@@ -1,0 +1,144 @@
+// Fast recurrent kernels (contract in recurrent.h): per step one gemm() for the hidden part, written
+// straight into the step's rows of `gates` (beta = 1 adds it to the input projections in place; the GRU
+// keeps W_hh h apart, since r multiplies its n part), then one fused pass over the gates
+// (recurrent_rows_impl.h; the AVX2/FMA build of it for float when the CPU has it), rows split over threads.
+// Backward runs the steps in reverse with one gemm() per step for d h_{t-1} and finishes with one gemm() for
+// d W_hh over all N rows, so there is no per-step weight-gradient product and no O(T^2) work.
+#include <cstdlib>
+#include <cstring>
+#include <vector>
+
+#include "kernels/gemm.h"
+#include "kernels/gemm_blocking.h"
+#include "kernels/parallel.h"
+#include "kernels/recurrent.h"
+#include "kernels/recurrent_rows.h"
+#include "kernels/recurrent_rows_impl.h"
+
+namespace axonal {
+namespace {
+
+std::vector<int64_t> step_offsets(const int64_t* batch_sizes, int64_t steps) {
+    std::vector<int64_t> off(size_t(steps) + 1, 0);
+    for (int64_t t = 0; t < steps; ++t) off[size_t(t) + 1] = off[size_t(t)] + batch_sizes[t];
+    return off;
+}
+
+// Rough cost of one row of a gate pass in the units of parallel_for (about one multiply-add per unit):
+// a vectorised sigmoid or tanh is ~20 of them.
+int64_t row_cost(int mode, int64_t H) { return H * (mode == RNN_LSTM ? 110 : mode == RNN_GRU ? 70 : 25); }
+
+// Read once: AXONAL_DISABLE_AVX2=1 forces the portable passes, as it does the portable GEMM (gemm.cpp).
+bool avx2_rows_enabled() {
+    static const bool on = [] {
+        const char* v = std::getenv("AXONAL_DISABLE_AVX2");
+        const bool disabled = v != nullptr && v[0] != '\0' && !(v[0] == '0' && v[1] == '\0');
+        return cpu_has_avx2_fma() && !disabled;
+    }();
+    return on;
+}
+
+void run_forward_rows(const RnnStepForward<float>& s, int64_t lo, int64_t hi) {
+    if (avx2_rows_enabled())
+        rnn_forward_rows_avx2(s, lo, hi);
+    else
+        forward_rows<float>(s, lo, hi);
+}
+void run_forward_rows(const RnnStepForward<double>& s, int64_t lo, int64_t hi) { forward_rows<double>(s, lo, hi); }
+
+void run_backward_rows(const RnnStepBackward<float>& s, int64_t lo, int64_t hi) {
+    if (avx2_rows_enabled())
+        rnn_backward_rows_avx2(s, lo, hi);
+    else
+        backward_rows<float>(s, lo, hi);
+}
+void run_backward_rows(const RnnStepBackward<double>& s, int64_t lo, int64_t hi) {
+    backward_rows<double>(s, lo, hi);
+}
+
+// out[k] += sum over the n rows of a (row stride lda) of column k, k < m, accumulated in double.
+template <typename T>
+void add_column_sums(T* out, const T* a, int64_t n, int64_t m, int64_t lda) {
+    parallel_for(m, n, [&](int64_t lo, int64_t hi) {
+        std::vector<double> acc(size_t(hi - lo), 0.0);
+        for (int64_t i = 0; i < n; ++i) {
+            const T* row = a + i * lda;
+            for (int64_t k = lo; k < hi; ++k) acc[size_t(k - lo)] += double(row[k]);
+        }
+        for (int64_t k = lo; k < hi; ++k) out[k] += T(acc[size_t(k - lo)]);
+    });
+}
+
+}  // namespace
+
+template <typename T>
+void rnn_sequence_forward(int mode, T* gates, T* out, T* h_n, T* c_n, T* saved, const T* w_hh, const T* b_hh,
+                          const T* h0, const T* c0, const int64_t* batch_sizes, int64_t steps, int64_t B,
+                          int64_t H, bool reverse) {
+    const int64_t GH = rnn_gate_count(mode) * H, S = rnn_saved_width(mode) * H;
+    const std::vector<int64_t> off = step_offsets(batch_sizes, steps);
+    // h_n and c_n hold the running state: a finished sequence's rows are no longer touched, so they end
+    // as its last state, and a reverse direction's rows wait as h0 until their sequence starts.
+    T* h = h_n;
+    std::memcpy(h, h0, sizeof(T) * size_t(B * H));
+    if (mode == RNN_LSTM) std::memcpy(c_n, c0, sizeof(T) * size_t(B * H));
+    std::vector<T> y(mode == RNN_GRU ? size_t(B * GH) : 0);
+    for (int64_t s = 0; s < steps; ++s) {
+        const int64_t t = reverse ? steps - 1 - s : s, b = batch_sizes[t], row0 = off[size_t(t)];
+        T* g = gates + row0 * GH;
+        if (mode == RNN_GRU)
+            gemm<T>(false, true, b, GH, H, T(1), h, H, w_hh, H, T(0), y.data(), GH);
+        else
+            gemm<T>(false, true, b, GH, H, T(1), h, H, w_hh, H, T(1), g, GH);
+        const RnnStepForward<T> step{mode, g, y.data(), b_hh, h, c_n, out + row0 * H,
+                                     saved ? saved + row0 * S : nullptr, H};
+        parallel_for(b, row_cost(mode, H), [&](int64_t lo, int64_t hi) { run_forward_rows(step, lo, hi); });
+    }
+}
+
+template <typename T>
+void rnn_sequence_backward(int mode, T* dgates, T* dw_hh, T* db_hh, T* dh0, T* dc0, const T* grad_out,
+                           const T* grad_h_n, const T* grad_c_n, const T* gates, const T* saved, const T* w_hh,
+                           const int64_t* batch_sizes, int64_t steps, int64_t B, int64_t H, bool reverse) {
+    const int64_t GH = rnn_gate_count(mode) * H, S = rnn_saved_width(mode) * H;
+    const std::vector<int64_t> off = step_offsets(batch_sizes, steps);
+    const int64_t N = off[size_t(steps)];
+    // The running d h lives in dh0 and ends as its value; likewise d c in dc0.
+    T* dh = dh0;
+    if (grad_h_n)
+        std::memcpy(dh, grad_h_n, sizeof(T) * size_t(B * H));
+    else
+        std::memset(dh, 0, sizeof(T) * size_t(B * H));
+    if (mode == RNN_LSTM) {
+        if (grad_c_n)
+            std::memcpy(dc0, grad_c_n, sizeof(T) * size_t(B * H));
+        else
+            std::memset(dc0, 0, sizeof(T) * size_t(B * H));
+    }
+    std::vector<T> dy_gru(mode == RNN_GRU ? size_t(N * GH) : 0);
+    T* dy = mode == RNN_GRU ? dy_gru.data() : dgates;  // gradient of the hidden products W_hh h (+ b_hh)
+    for (int64_t s = steps - 1; s >= 0; --s) {
+        const int64_t t = reverse ? steps - 1 - s : s, b = batch_sizes[t], row0 = off[size_t(t)];
+        const RnnStepBackward<T> step{mode, gates + row0 * GH, saved + row0 * S,
+                                      grad_out ? grad_out + row0 * H : nullptr, dh, dc0, dgates + row0 * GH,
+                                      dy + row0 * GH, H};
+        parallel_for(b, row_cost(mode, H), [&](int64_t lo, int64_t hi) { run_backward_rows(step, lo, hi); });
+        // d h_{t-1} = (GRU: d h * z, left in dh by the pass +) dhh_t @ W_hh; the other cells have no direct
+        // path, so beta = 0 overwrites what the pass read.
+        gemm<T>(false, false, b, H, GH, T(1), dy + row0 * GH, GH, w_hh, H, mode == RNN_GRU ? T(1) : T(0), dh, H);
+    }
+    // d W_hh += dhh^T @ h_prev over all rows (h_prev is the first H columns of saved).
+    gemm<T>(true, false, GH, H, N, T(1), dy, GH, saved, S, T(1), dw_hh, H);
+    if (db_hh) add_column_sums<T>(db_hh, dy, N, GH, GH);
+}
+
+#define AXONAL_INSTANTIATE(T)                                                                                   \
+    template void rnn_sequence_forward<T>(int, T*, T*, T*, T*, T*, const T*, const T*, const T*, const T*,     \
+                                          const int64_t*, int64_t, int64_t, int64_t, bool);                    \
+    template void rnn_sequence_backward<T>(int, T*, T*, T*, T*, T*, const T*, const T*, const T*, const T*,    \
+                                           const T*, const T*, const int64_t*, int64_t, int64_t, int64_t, bool);
+AXONAL_INSTANTIATE(float)
+AXONAL_INSTANTIATE(double)
+#undef AXONAL_INSTANTIATE
+
+}  // namespace axonal
