@@ -12,6 +12,7 @@ void bind_optim(py::module_& m);
 void bind_activation(py::module_& m);
 void bind_malloc_tuning(py::module_& m);
 void bind_recurrent(py::module_& m);
+void bind_embedding(py::module_& m);
 void bind_aligned_array(py::module_& m);
 }  // namespace axonal
 
@@ -26,4 +27,5 @@ PYBIND11_MODULE(_C, m) {
     axonal::bind_activation(m);
     axonal::bind_malloc_tuning(m);
     axonal::bind_recurrent(m);
+    axonal::bind_embedding(m);
 }

@@ -186,3 +186,12 @@ def _rnn_backward(self, mode, grad_out, grad_h_n, grad_c_n, gates, saved, w_hh, 
 
 CpuBackend.rnn_forward = _rnn_forward
 CpuBackend.rnn_backward = _rnn_backward
+
+
+def _embedding_backward(self, grad_out, indices, num_embeddings, padding_idx):
+    """(num_embeddings, D) zeros with grad_out's rows (n, D) scatter-added at indices (n,) int64, padding_idx
+    (-1: none) skipped."""
+    return _C.embedding_backward(grad_out, indices, num_embeddings, padding_idx)
+
+
+CpuBackend.embedding_backward = _embedding_backward

@@ -360,3 +360,17 @@ def _rnn_backward(self, mode, grad_out, grad_h_n, grad_c_n, gates, saved, w_hh, 
 
 CudaBackend.rnn_forward = _rnn_forward
 CudaBackend.rnn_backward = _rnn_backward
+
+
+def _embedding_backward(self, grad_out, indices, num_embeddings, padding_idx):
+    # An xp scatter-add (ufunc.at; CuPy has it as cupy.add.at) until csrc/cuda has a kernel.
+    xp = self.xp
+    grad = xp.zeros((num_embeddings, grad_out.shape[1]), dtype=grad_out.dtype)
+    if padding_idx >= 0:
+        keep = indices != padding_idx
+        indices, grad_out = indices[keep], grad_out[keep]
+    xp.add.at(grad, indices, grad_out)
+    return grad
+
+
+CudaBackend.embedding_backward = _embedding_backward

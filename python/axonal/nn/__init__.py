@@ -17,6 +17,10 @@ __all__ = [
     "Module", "NLLLoss", "Parameter", "ReLU", "Sequential", "Sigmoid", "Softmax", "Step", "Tanh", "functional",
     "init",
 ]
-# Recurrent layers and nn.utils (issue 15).
+# Recurrent layers, embeddings, transposed convolution, upsampling and nn.utils (issue 15).
 from . import utils  # noqa: E402
-__all__ += ["GRU", "GRUCell", "LSTM", "LSTMCell", "RNN", "RNNBase", "RNNCell", "RNNCellBase", "utils"]
+from .conv_transpose import ConvTranspose2d  # noqa: E402
+from .embedding import Embedding  # noqa: E402
+from .upsampling import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d  # noqa: E402
+__all__ += ["ConvTranspose2d", "Embedding", "GRU", "GRUCell", "LSTM", "LSTMCell", "RNN", "RNNBase", "RNNCell",
+            "RNNCellBase", "Upsample", "UpsamplingBilinear2d", "UpsamplingNearest2d", "utils"]

@@ -13,3 +13,10 @@ __all__ = [
     "cross_entropy", "dropout", "l1_loss", "leaky_relu", "linear", "log_softmax", "max_pool2d", "mse_loss",
     "nll_loss", "relu", "sigmoid", "softmax", "step", "tanh",
 ]
+
+# Embeddings, transposed convolution and resizing (issue 15).
+from ..ops.conv_transpose import conv_transpose2d  # noqa: E402
+from ..ops.embedding import embedding  # noqa: E402
+from ..ops.interpolate import interpolate, upsample  # noqa: E402
+
+__all__ += ["conv_transpose2d", "embedding", "interpolate", "upsample"]
