@@ -434,7 +434,8 @@ void conv2d_backward_input(T* dinp, const T* dout, const T* weight, int64_t N, i
                                       dil_h, dil_w);
         // Its left operand has C rows: with 6-row register tiles, C = 32 wastes 11% of the work (measured
         // slower than im2col + col2im on 14x14 layers), C = 64 wastes 3% (measured 12% faster on 56x56).
-        if (use_winograd(gt, nchunks)) {
+        // (Only for stride 1: with a stride the input gradient is no plain convolution of dout.)
+        if (stride_h == 1 && stride_w == 1 && use_winograd(gt, nchunks)) {
             conv2d_winograd(gt, dout, flipped_transposed(weight, K, C, R, S).get(), nullptr, false, true, dinp,
                             nchunks);
             return;

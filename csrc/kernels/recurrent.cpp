@@ -1,9 +1,16 @@
 // Fast recurrent kernels (contract in recurrent.h): per step one gemm() for the hidden part, written
 // straight into the step's rows of `gates` (beta = 1 adds it to the input projections in place; the GRU
 // keeps W_hh h apart, since r multiplies its n part), then one fused pass over the gates
-// (recurrent_rows_impl.h; the AVX2/FMA build of it for float when the CPU has it), rows split over threads.
+// (recurrent_rows_impl.h; the AVX2/FMA build of it for float when the CPU has it).
 // Backward runs the steps in reverse with one gemm() per step for d h_{t-1} and finishes with one gemm() for
 // d W_hh over all N rows, so there is no per-step weight-gradient product and no O(T^2) work.
+//
+// Threads: a sequence's recurrence touches only its own row of every step (h_t of sequence b depends on
+// h_{t-1} of sequence b alone; likewise d h), so the batch is split into one block of rows per thread and each
+// thread runs the whole sequence for its block: one parallel region per call, no barrier between steps, the
+// per-step GEMMs serial on the thread's rows (W_hh stays in that core's L2). Blocks are balanced by the number
+// of (row, step) cells they hold, for packed batches whose sequences end at different steps. A batch too small
+// to split runs on one thread with the GEMM's own threading.
 #include <cstdlib>
 #include <cstring>
 #include <vector>
@@ -69,6 +76,38 @@ void add_column_sums(T* out, const T* a, int64_t n, int64_t m, int64_t lda) {
     });
 }
 
+// How many threads share the batch: each needs kMinRows rows and enough work per step to pay for itself.
+int team_size(int64_t B, int64_t GH, int64_t H) {
+    const int64_t kMinRows = 4, kMinWorkPerThread = 64 * 64 * 64;  // multiply-adds per step, as the GEMM's own
+    int64_t nt = get_num_threads();
+    if (nt > B / kMinRows) nt = B / kMinRows;
+    if (nt > B * GH * H / kMinWorkPerThread) nt = B * GH * H / kMinWorkPerThread;
+    return nt < 1 ? 1 : int(nt);
+}
+
+// Row boundaries [0 = r_0 < r_1 < ... < r_nt = B] giving each thread about the same number of (row, step) cells;
+// boundaries are even, so a row block rarely ends in a 1-row GEMM tile.
+std::vector<int64_t> row_blocks(const int64_t* batch_sizes, int64_t steps, int64_t B, int nt) {
+    std::vector<int64_t> cells(size_t(B) + 1, 0);  // cells[r]: cells of rows < r
+    {
+        std::vector<int64_t> len(size_t(B), 0);
+        for (int64_t t = 0; t < steps; ++t)
+            for (int64_t r = 0; r < batch_sizes[t]; ++r) ++len[size_t(r)];
+        for (int64_t r = 0; r < B; ++r) cells[size_t(r) + 1] = cells[size_t(r)] + len[size_t(r)];
+    }
+    std::vector<int64_t> bounds(size_t(nt) + 1, B);
+    bounds[0] = 0;
+    int64_t r = 0;
+    for (int k = 1; k < nt; ++k) {
+        const int64_t target = cells[size_t(B)] * k / nt;
+        while (r < B && cells[size_t(r)] < target) ++r;
+        int64_t cut = (r + 1) / 2 * 2;
+        if (cut > B) cut = B;
+        bounds[size_t(k)] = cut < bounds[size_t(k) - 1] ? bounds[size_t(k) - 1] : cut;
+    }
+    return bounds;
+}
+
 }  // namespace
 
 template <typename T>
@@ -82,18 +121,28 @@ void rnn_sequence_forward(int mode, T* gates, T* out, T* h_n, T* c_n, T* saved, 
     T* h = h_n;
     std::memcpy(h, h0, sizeof(T) * size_t(B * H));
     if (mode == RNN_LSTM) std::memcpy(c_n, c0, sizeof(T) * size_t(B * H));
-    std::vector<T> y(mode == RNN_GRU ? size_t(B * GH) : 0);
-    for (int64_t s = 0; s < steps; ++s) {
-        const int64_t t = reverse ? steps - 1 - s : s, b = batch_sizes[t], row0 = off[size_t(t)];
-        T* g = gates + row0 * GH;
-        if (mode == RNN_GRU)
-            gemm<T>(false, true, b, GH, H, T(1), h, H, w_hh, H, T(0), y.data(), GH);
-        else
-            gemm<T>(false, true, b, GH, H, T(1), h, H, w_hh, H, T(1), g, GH);
-        const RnnStepForward<T> step{mode, g, y.data(), b_hh, h, c_n, out + row0 * H,
-                                     saved ? saved + row0 * S : nullptr, H};
-        parallel_for(b, row_cost(mode, H), [&](int64_t lo, int64_t hi) { run_forward_rows(step, lo, hi); });
-    }
+    std::vector<T> y(mode == RNN_GRU ? size_t(B * GH) : 0);  // the GRU's W_hh h, rows of the thread's block
+    const int nt = team_size(B, GH, H);
+    parallel_team(nt, [&](int tid, int nthr) {
+        const std::vector<int64_t> bounds = row_blocks(batch_sizes, steps, B, nthr);
+        const int64_t lo = bounds[size_t(tid)], hi = bounds[size_t(tid) + 1];
+        for (int64_t s = 0; s < steps; ++s) {
+            const int64_t t = reverse ? steps - 1 - s : s, row0 = off[size_t(t)];
+            const int64_t end = batch_sizes[t] < hi ? batch_sizes[t] : hi;
+            if (end <= lo) continue;
+            T* g = gates + row0 * GH;
+            if (mode == RNN_GRU)
+                gemm<T>(false, true, end - lo, GH, H, T(1), h + lo * H, H, w_hh, H, T(0), y.data() + lo * GH, GH);
+            else
+                gemm<T>(false, true, end - lo, GH, H, T(1), h + lo * H, H, w_hh, H, T(1), g + lo * GH, GH);
+            const RnnStepForward<T> step{mode, g, y.data(), b_hh, h, c_n, out + row0 * H,
+                                         saved ? saved + row0 * S : nullptr, H};
+            if (nthr > 1)
+                run_forward_rows(step, lo, end);
+            else
+                parallel_for(end - lo, row_cost(mode, H), [&](int64_t a, int64_t b) { run_forward_rows(step, lo + a, lo + b); });
+        }
+    });
 }
 
 template <typename T>
@@ -117,16 +166,27 @@ void rnn_sequence_backward(int mode, T* dgates, T* dw_hh, T* db_hh, T* dh0, T* d
     }
     std::vector<T> dy_gru(mode == RNN_GRU ? size_t(N * GH) : 0);
     T* dy = mode == RNN_GRU ? dy_gru.data() : dgates;  // gradient of the hidden products W_hh h (+ b_hh)
-    for (int64_t s = steps - 1; s >= 0; --s) {
-        const int64_t t = reverse ? steps - 1 - s : s, b = batch_sizes[t], row0 = off[size_t(t)];
-        const RnnStepBackward<T> step{mode, gates + row0 * GH, saved + row0 * S,
-                                      grad_out ? grad_out + row0 * H : nullptr, dh, dc0, dgates + row0 * GH,
-                                      dy + row0 * GH, H};
-        parallel_for(b, row_cost(mode, H), [&](int64_t lo, int64_t hi) { run_backward_rows(step, lo, hi); });
-        // d h_{t-1} = (GRU: d h * z, left in dh by the pass +) dhh_t @ W_hh; the other cells have no direct
-        // path, so beta = 0 overwrites what the pass read.
-        gemm<T>(false, false, b, H, GH, T(1), dy + row0 * GH, GH, w_hh, H, mode == RNN_GRU ? T(1) : T(0), dh, H);
-    }
+    const int nt = team_size(B, GH, H);
+    parallel_team(nt, [&](int tid, int nthr) {
+        const std::vector<int64_t> bounds = row_blocks(batch_sizes, steps, B, nthr);
+        const int64_t lo = bounds[size_t(tid)], hi = bounds[size_t(tid) + 1];
+        for (int64_t s = steps - 1; s >= 0; --s) {
+            const int64_t t = reverse ? steps - 1 - s : s, row0 = off[size_t(t)];
+            const int64_t end = batch_sizes[t] < hi ? batch_sizes[t] : hi;
+            if (end <= lo) continue;
+            const RnnStepBackward<T> step{mode, gates + row0 * GH, saved + row0 * S,
+                                          grad_out ? grad_out + row0 * H : nullptr, dh, dc0, dgates + row0 * GH,
+                                          dy + row0 * GH, H};
+            if (nthr > 1)
+                run_backward_rows(step, lo, end);
+            else
+                parallel_for(end - lo, row_cost(mode, H), [&](int64_t a, int64_t b) { run_backward_rows(step, lo + a, lo + b); });
+            // d h_{t-1} = (GRU: d h * z, left in dh by the pass +) dhh_t @ W_hh; the other cells have no direct
+            // path, so beta = 0 overwrites what the pass read.
+            gemm<T>(false, false, end - lo, H, GH, T(1), dy + (row0 + lo) * GH, GH, w_hh, H,
+                    mode == RNN_GRU ? T(1) : T(0), dh + lo * H, H);
+        }
+    });
     // d W_hh += dhh^T @ h_prev over all rows (h_prev is the first H columns of saved).
     gemm<T>(true, false, GH, H, N, T(1), dy, GH, saved, S, T(1), dw_hh, H);
     if (db_hh) add_column_sums<T>(db_hh, dy, N, GH, GH);
