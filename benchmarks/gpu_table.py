@@ -108,7 +108,7 @@ def conv_pool_table(torch, smoke):
         if smoke:
             N, H = 2, 8
         x = rng.standard_normal((N, C, H, H), dtype=np.float32)
-        w = rng.standard_normal((K, C, k, k), dtype=np.float32) / np.sqrt(C * k * k)
+        w = rng.standard_normal((K, C, k, k), dtype=np.float32) / np.float32(np.sqrt(C * k * k))
         g = rng.standard_normal((N, K, H, H), dtype=np.float32)
         xa = ax.tensor(x, device="cuda", requires_grad=dx)
         wa = ax.tensor(w, device="cuda", requires_grad=True)

@@ -32,22 +32,13 @@ def dense_autoencoder():
     return encoder, decoder
 
 
-class Unflatten(nn.Module):
-    def __init__(self, *shape):
-        super().__init__()
-        self.shape = shape
-
-    def forward(self, x):
-        return x.reshape(x.shape[0], *self.shape)
-
-
 def conv_autoencoder():
     encoder = nn.Sequential(
         nn.Conv2d(1, 16, 3, stride=2, padding=1), nn.ReLU(),  # 28 -> 14
         nn.Conv2d(16, 32, 3, stride=2, padding=1), nn.ReLU(),  # 14 -> 7
         nn.Flatten(), nn.Linear(32 * 7 * 7, CODE))
     decoder = nn.Sequential(
-        nn.Linear(CODE, 32 * 7 * 7), nn.ReLU(), Unflatten(32, 7, 7),
+        nn.Linear(CODE, 32 * 7 * 7), nn.ReLU(), nn.Unflatten(1, (32, 7, 7)),
         nn.ConvTranspose2d(32, 16, 3, stride=2, padding=1, output_padding=1), nn.ReLU(),  # 7 -> 14
         nn.ConvTranspose2d(16, 1, 3, stride=2, padding=1, output_padding=1), nn.Sigmoid())  # 14 -> 28
     return encoder, decoder

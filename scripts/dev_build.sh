@@ -6,7 +6,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
 BUILD_DIR=${BUILD_DIR:-build/dev}
-cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release \
+# Extra CMake options come from CMAKE_ARGS (e.g. "-DAXONAL_CUDA=ON -DCMAKE_CUDA_ARCHITECTURES=90").
+GENERATOR=()
+command -v ninja >/dev/null 2>&1 && GENERATOR=(-G Ninja)
+# shellcheck disable=SC2086
+cmake -S . -B "$BUILD_DIR" "${GENERATOR[@]}" -DCMAKE_BUILD_TYPE=Release ${CMAKE_ARGS:-} \
   -DPython_EXECUTABLE="$(command -v "$PY")" -Dpybind11_DIR="$("$PY" -m pybind11 --cmakedir)" >/dev/null
 cmake --build "$BUILD_DIR"
 # Copy then rename: overwriting the .so in place would crash any running process that has it mapped

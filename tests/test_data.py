@@ -94,14 +94,16 @@ def test_dataset_base_is_abstract():
 
 # ---- DataLoader --------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("batch_size", [None, 10, 11, 1000])
+@pytest.mark.parametrize("batch_size", [10, 11, 1000])
 def test_full_batch(batch_size):
     ds, x, y = make_ds()
-    loader = DataLoader(ds, batch_size=batch_size, drop_last=True)
+    loader = DataLoader(ds, batch_size=batch_size)
     assert len(loader) == 1 and loader.mode == "full-batch" and loader.effective_batch_size == 10
     (xb, yb), = list(loader)
     np.testing.assert_array_equal(xb.numpy(), x)
     np.testing.assert_array_equal(yb.numpy(), y)
+    dropped = DataLoader(ds, batch_size=batch_size, drop_last=True)  # torch: a batch larger than the data is short
+    assert len(dropped) == len(list(dropped)) == (1 if batch_size == 10 else 0)
 
 
 def test_stochastic():
@@ -169,7 +171,7 @@ def test_seed_none_draws_from_global_generator():
 
 def test_full_batch_shuffle_permutes_whole_dataset():
     ds, _, y = make_ds(20)
-    (_, yb), = list(DataLoader(ds, batch_size=None, shuffle=True, seed=1))
+    (_, yb), = list(DataLoader(ds, batch_size=20, shuffle=True, seed=1))
     np.testing.assert_array_equal(np.sort(yb.numpy()), y)
     assert not np.array_equal(yb.numpy(), y)
 
@@ -206,7 +208,7 @@ def test_collate_python_floats_dicts_and_single_items():
         def __getitem__(self, i):
             return {"v": float(i), "t": ax.tensor([i, i])}
 
-    (batch,) = list(DataLoader(Floats(), batch_size=None))
+    (batch,) = list(DataLoader(Floats(), batch_size=5))
     assert batch["v"].dtype == np.float32 and batch["t"].shape == (5, 2)
 
     class Single(Dataset):
@@ -220,14 +222,28 @@ def test_collate_python_floats_dicts_and_single_items():
     assert isinstance(batches[0], ax.Tensor) and batches[0].dtype == np.uint8 and batches[1].shape == (2, 3)
 
 
-def test_tensor_dataset_fast_path_never_indexes_per_sample():
-    class NoItems(TensorDataset):
-        def __getitem__(self, index):
-            raise AssertionError("the loader should slice the arrays, not call __getitem__")
+def test_tensor_dataset_fast_path_never_indexes_per_sample(monkeypatch):
+    def no_items(self, index):
+        raise AssertionError("the loader should slice the arrays, not call __getitem__")
 
+    monkeypatch.setattr(TensorDataset, "__getitem__", no_items)
     x = np.zeros((100, 3), dtype=np.float32)
-    loader = DataLoader(NoItems(x, np.arange(100)), batch_size=16, shuffle=True, seed=0)
-    assert sum(len(yb) for _, yb in loader) == 100
+    for shuffle in (False, True):
+        loader = DataLoader(TensorDataset(x, np.arange(100)), batch_size=16, shuffle=shuffle, seed=0)
+        assert sum(len(yb) for _, yb in loader) == 100
+    in_order = next(iter(DataLoader(TensorDataset(x, np.arange(100)), batch_size=16)))
+    assert np.shares_memory(in_order[0].numpy(), x)  # a slice of the array, not a copy
+
+
+def test_tensor_dataset_subclass_with_own_getitem_is_read_sample_by_sample():
+    class Doubled(TensorDataset):
+        def __getitem__(self, index):
+            x, y = super().__getitem__(index)
+            return x * 2, y
+
+    x = np.ones((10, 3), dtype=np.float32)
+    xb, yb = next(iter(DataLoader(Doubled(x, np.arange(10)), batch_size=4)))
+    assert xb.numpy().tolist() == [[2.0] * 3] * 4 and yb.tolist() == [0, 1, 2, 3]
 
 
 def test_loader_errors_and_empty_dataset():

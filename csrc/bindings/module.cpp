@@ -14,6 +14,7 @@ void bind_malloc_tuning(py::module_& m);
 void bind_recurrent(py::module_& m);
 void bind_embedding(py::module_& m);
 void bind_aligned_array(py::module_& m);
+void bind_special(py::module_& m);
 }  // namespace axonal
 
 PYBIND11_MODULE(_C, m) {
@@ -26,6 +27,7 @@ PYBIND11_MODULE(_C, m) {
     axonal::bind_optim(m);
     axonal::bind_activation(m);
     axonal::bind_malloc_tuning(m);
+    axonal::bind_special(m);
     axonal::bind_recurrent(m);
     axonal::bind_embedding(m);
 }

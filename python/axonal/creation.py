@@ -5,7 +5,7 @@ numbers on every device."""
 import numpy as np
 
 from . import backend, dtypes
-from .random import generator
+from .random import rng_of
 from .tensor import Tensor
 
 
@@ -92,12 +92,37 @@ def full(size, fill_value, dtype=None, device=None, requires_grad=False):
     return _filled(lambda xp, s, d: xp.full(s, fill_value, dtype=d), (size,), dtype, device, requires_grad)
 
 
+def _like(t, dtype, device):
+    return dict(dtype=dtype or t.dtype, device=device or t.device)
+
+
 def zeros_like(t, dtype=None, device=None, requires_grad=False):
-    return zeros(*t.shape, dtype=dtype or t.dtype, device=device or t.device, requires_grad=requires_grad)
+    return zeros(*t.shape, **_like(t, dtype, device), requires_grad=requires_grad)
 
 
 def ones_like(t, dtype=None, device=None, requires_grad=False):
-    return ones(*t.shape, dtype=dtype or t.dtype, device=device or t.device, requires_grad=requires_grad)
+    return ones(*t.shape, **_like(t, dtype, device), requires_grad=requires_grad)
+
+
+def empty_like(t, dtype=None, device=None, requires_grad=False):
+    return empty(*t.shape, **_like(t, dtype, device), requires_grad=requires_grad)
+
+
+def full_like(t, fill_value, dtype=None, device=None, requires_grad=False):
+    return full(t.shape, fill_value, **_like(t, dtype, device), requires_grad=requires_grad)
+
+
+def rand_like(t, dtype=None, device=None, requires_grad=False, generator=None):
+    return rand(*t.shape, **_like(t, dtype, device), requires_grad=requires_grad, generator=generator)
+
+
+def randn_like(t, dtype=None, device=None, requires_grad=False, generator=None):
+    return randn(*t.shape, **_like(t, dtype, device), requires_grad=requires_grad, generator=generator)
+
+
+def randint_like(t, low=0, high=None, dtype=None, device=None, generator=None):
+    low, high = (0, low) if high is None else (low, high)
+    return randint(low, high, t.shape, dtype=dtype or t.dtype, device=device or t.device, generator=generator)
 
 
 def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False):
@@ -111,27 +136,99 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
     return _new(np.arange(start, end, step, dtype=np.dtype(dtype)), device, requires_grad)
 
 
+def _steps(op, steps):
+    if int(steps) < 0:
+        raise RuntimeError(f"[{op}] number of steps must be non-negative, got {steps}")
+    return int(steps)
+
+
 def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
-    return _new(np.linspace(start, end, int(steps), dtype=dtypes.resolve(dtype)), device, requires_grad)
+    dtype = dtypes.resolve(dtype)
+    if dtype == dtypes.bool_:
+        raise RuntimeError("[linspace] bool is not a supported dtype")
+    values = np.linspace(float(start), float(end), _steps("linspace", steps))
+    if dtype.kind in "iu":  # torch truncates toward zero
+        values = np.trunc(values)
+    return _new(values.astype(dtype), device, requires_grad)
 
 
-def rand(*size, dtype=None, device=None, requires_grad=False):
+def logspace(start, end, steps, base=10.0, dtype=None, device=None, requires_grad=False):
+    values = np.power(float(base), np.linspace(float(start), float(end), _steps("logspace", steps)))
+    return _new(values.astype(dtypes.resolve(dtype)), device, requires_grad)
+
+
+def eye(n, m=None, dtype=None, device=None, requires_grad=False):
+    m = n if m is None else m
+    if n < 0 or m < 0:
+        raise ValueError(f"[eye] n and m must be non-negative, got {n}, {m}")
+    return _new(np.eye(int(n), int(m), dtype=dtypes.resolve(dtype)), device, requires_grad)
+
+
+def rand(*size, dtype=None, device=None, requires_grad=False, generator=None):
     """Uniform on [0, 1)."""
-    data = generator().random(_size(size), dtype=np.float64).astype(dtypes.resolve(dtype))
+    data = rng_of(generator).random(_size(size), dtype=np.float64).astype(dtypes.resolve(dtype))
     return _new(data, device, requires_grad)
 
 
-def randn(*size, dtype=None, device=None, requires_grad=False):
+def randn(*size, dtype=None, device=None, requires_grad=False, generator=None):
     """Standard normal."""
-    data = generator().standard_normal(_size(size)).astype(dtypes.resolve(dtype))
+    data = rng_of(generator).standard_normal(_size(size)).astype(dtypes.resolve(dtype))
     return _new(data, device, requires_grad)
 
 
-def randint(low, high=None, size=(), dtype=None, device=None):
-    if high is None:
-        low, high = 0, low
-    return _new(generator().integers(low, high, _size((size,))).astype(dtype or dtypes.int64), device, False)
+def randint(*args, size=None, dtype=None, device=None, generator=None):
+    """torch's forms: randint(high, size), randint(low, high, size), with size= as a keyword too."""
+    args = list(args)
+    if args and isinstance(args[-1], (tuple, list)):
+        size = args.pop()
+    if len(args) == 1:
+        low, high = 0, args[0]
+    elif len(args) == 2:
+        low, high = args
+    else:
+        raise TypeError(f"[randint] expects (high, size) or (low, high, size), got {tuple(args)}")
+    if size is None:
+        raise TypeError("[randint] missing the size argument")
+    size = (size,) if isinstance(size, int) else tuple(size)
+    if high <= low:
+        raise RuntimeError(f"[randint] low ({low}) must be less than high ({high})")
+    data = rng_of(generator).integers(low, high, _size((size,))).astype(dtype or dtypes.int64)
+    return _new(data, device, False)
 
 
-def randperm(n, dtype=None, device=None):
-    return _new(generator().permutation(int(n)).astype(dtype or dtypes.int64), device, False)
+def randperm(n, dtype=None, device=None, generator=None):
+    return _new(rng_of(generator).permutation(int(n)).astype(dtype or dtypes.int64), device, False)
+
+
+def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=None):
+    """Samples of N(mean, std**2): the shape of ``size``, or of mean/std when they are tensors."""
+    m = mean._host() if isinstance(mean, Tensor) else np.asarray(mean, dtype=np.float64)
+    s = std._host() if isinstance(std, Tensor) else np.asarray(std, dtype=np.float64)
+    shape = _size((size,)) if size is not None else np.broadcast_shapes(np.shape(m), np.shape(s))
+    out_dtype = dtype or (mean.dtype if isinstance(mean, Tensor) else std.dtype if isinstance(std, Tensor)
+                          else dtypes.get_default_dtype())
+    dev = device or (mean.device if isinstance(mean, Tensor) else std.device if isinstance(std, Tensor) else None)
+    return _new(rng_of(generator).normal(m, s, shape).astype(out_dtype), dev, False)
+
+
+def bernoulli(p, *, generator=None):
+    """1 with probability p (elementwise), else 0, in p's dtype and device."""
+    probs = p._host()
+    if ((probs < 0) | (probs > 1)).any():
+        raise RuntimeError("[bernoulli] probabilities must be in [0, 1]")
+    return _new((rng_of(generator).random(probs.shape) < probs).astype(p.dtype), p.device, False)
+
+
+def multinomial(probs, num_samples, replacement=False, *, generator=None):
+    """Class indices drawn from each row of (unnormalised, non-negative) weights ``probs`` (1-D or 2-D)."""
+    w = probs._host().astype(np.float64)
+    rows = w.reshape(1, -1) if w.ndim == 1 else w
+    if (rows < 0).any() or not np.isfinite(rows).all() or (rows.sum(axis=1) <= 0).any():
+        raise RuntimeError("[multinomial] probabilities must be finite, non-negative and not all zero")
+    if not replacement and num_samples > (rows > 0).sum(axis=1).min():
+        raise RuntimeError(f"[multinomial] cannot draw {num_samples} samples without replacement from fewer "
+                           "categories with nonzero probability")
+    rng = rng_of(generator)
+    out = np.stack([rng.choice(r.size, size=num_samples, replace=replacement, p=r / r.sum()) for r in rows])
+    out = out.reshape(num_samples) if w.ndim == 1 else out
+    return _new(out.astype(np.int64), probs.device, False)

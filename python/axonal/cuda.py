@@ -5,6 +5,7 @@ called or a tensor is moved to "cuda". With ``AXONAL_CUDA_EMULATE=1`` the emulat
 (host memory, the CUDA kernels compiled for the CPU), which is how CI tests the device code paths.
 """
 from .backend import cuda as _cuda
+from .backend import device as _device
 
 
 def is_available():
@@ -42,7 +43,6 @@ def is_emulated():
 
 
 def _index(device):
-    from .backend import device as _device
 
     if isinstance(device, int):
         return device

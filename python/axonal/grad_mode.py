@@ -3,6 +3,7 @@ A leaf module: the tensor layer below autograd needs it too (in-place checks).""
 import functools
 import threading
 
+
 class _State(threading.local):
     enabled = True  # the class attribute is every thread's default: a lookup, no getattr fallback per op
 

@@ -12,28 +12,54 @@ import numbers
 import numpy as np
 
 from . import backend, dtypes
+from .errors import DTypeError
 from .grad_mode import is_grad_enabled
 from .random import generator
 
+_array_types = backend._by_type  # the array type of every device (filled as backends load)
+
+
+class _InplaceCounter:
+    updates = 0  # in-place updates so far in this process; 0 means backward need not check versions
+
+
+inplace_updates = _InplaceCounter()
+
 
 class Tensor:
-    __slots__ = ("data", "grad", "requires_grad", "_ctx", "_retains_grad", "_hooks", "__weakref__")
+    __slots__ = ("data", "grad", "requires_grad", "_ctx", "_retains_grad", "_hooks", "_version", "__weakref__")
     __array_priority__ = 1000  # ndarray <op> Tensor defers to Tensor's reflected operators
 
-    def __init__(self, data, requires_grad=False, dtype=None):
-        if isinstance(data, Tensor):
-            data = data.data
-        if type(data) not in backend._by_type or (dtype is not None and data.dtype != np.dtype(dtype)):
-            data = np.asarray(data) if dtype is None else np.asarray(data, dtype=dtype)
-        _init(self, data)
+    def __init__(self, *data, requires_grad=False, dtype=None, device=None):
+        """torch's legacy constructor: ``Tensor(data)`` (lists and numbers become the default float dtype;
+        an array or a Tensor is wrapped with its dtype, without a copy), ``Tensor(2, 3)`` (an uninitialised
+        tensor of that size: zeros here), ``Tensor()`` (empty)."""
+        if not data or (all(isinstance(d, numbers.Integral) and not isinstance(d, bool) for d in data)
+                        and (len(data) > 1 or not isinstance(data[0], (bool, np.generic)))):
+            array = np.zeros(tuple(int(d) for d in data) if data else (0,), dtype=dtype or dtypes.get_default_dtype())
+        elif len(data) > 1:
+            raise TypeError(f"[Tensor] expects one data argument or integer sizes, got {len(data)} arguments")
+        else:
+            array = data[0].data if isinstance(data[0], Tensor) else data[0]
+            if type(array) not in backend._by_type:
+                array = np.asarray(array, dtype=dtype or (None if isinstance(array, np.ndarray)
+                                                          else dtypes.get_default_dtype()))
+            elif dtype is not None and array.dtype != np.dtype(dtype):
+                array = array.astype(dtype)
+        if device is not None:
+            array = backend.transfer(array, backend.get(device))
+        _init(self, array)
         if requires_grad:
             self.requires_grad_(True)
 
     @classmethod
     def _make(cls, array):
         """A tensor around ``array`` (no copy): an array of a device, or a NumPy scalar (made 0-d)."""
-        t = cls.__new__(cls)
-        _init(t, array if type(array) in backend._by_type else np.asarray(array))
+        t = cls.__new__(cls)  # _init's fields, inline: this runs for every op's result
+        t.data = array if type(array) in _array_types else np.asarray(array)
+        t.grad = t._ctx = t._hooks = None
+        t._retains_grad = t.requires_grad = False
+        t._version = 0
         return t
 
     # ---- properties -------------------------------------------------------------------------
@@ -121,7 +147,7 @@ class Tensor:
     # ---- autograd ---------------------------------------------------------------------------
     def requires_grad_(self, requires_grad=True):
         if requires_grad and self.data.dtype.kind != "f":
-            raise TypeError(f"[requires_grad_] only floating point tensors can require gradients, got {self.dtype}")
+            raise DTypeError(f"[requires_grad_] only floating point tensors can require gradients, got {self.dtype}")
         self.requires_grad = bool(requires_grad)
         return self
 
@@ -159,11 +185,17 @@ class Tensor:
 
     # ---- in-place updates (no graph: for init, optimizers, manual edits) --------------------
     def _check_inplace(self, op):
-        if self.requires_grad and self.is_leaf and is_grad_enabled():
-            raise RuntimeError(
-                f"[{op}] a leaf tensor that requires grad (shape {self.shape}) is being modified in place; "
-                "wrap the update in `with axonal.no_grad():`"
-            )
+        """Raises where an in-place write would corrupt the graph; else counts the write (the version check
+        in backward catches a tensor an op used and that changed afterwards)."""
+        if self.requires_grad and is_grad_enabled():
+            if self._ctx is None:
+                raise RuntimeError(
+                    f"[{op}] a leaf tensor that requires grad (shape {self.shape}) is being modified in place; "
+                    "wrap the update in `with axonal.no_grad():`")
+            raise RuntimeError(f"[{op}] in-place writes into a tensor produced by an op (shape {self.shape}) are "
+                               "only supported through the in-place ops (add_, mul_, ...)")
+        self._version += 1
+        inplace_updates.updates += 1
 
     def _same_device_array(self, value, op):
         """``value`` (a Tensor, an array or a number) as something this tensor's array can be assigned from."""
@@ -213,8 +245,6 @@ class Tensor:
 
     def __setitem__(self, index, value):
         self._check_inplace("setitem")
-        if self._ctx is not None:
-            raise RuntimeError(f"[setitem] in-place assignment into a tensor produced by an op (shape {self.shape}) is not supported")
         self.data[index_key(index)] = self._same_device_array(value, "setitem")
 
     # ---- display ----------------------------------------------------------------------------
@@ -261,6 +291,7 @@ def _init(t, array):
     t._ctx = None
     t._retains_grad = False
     t._hooks = None
+    t._version = 0
     t.requires_grad = False
 
 

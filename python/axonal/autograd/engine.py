@@ -19,6 +19,9 @@ With ``create_graph`` the backward pass itself is recorded (autograd/higher_orde
 from .. import backend as _backend
 from ..grad_mode import _state
 from ..tensor import Tensor
+from .graph import count_uses, released
+from .higher_order import backward_recording
+from .versions import check_versions, inplace_updates
 
 _backend_of_type = _backend._by_type
 
@@ -34,31 +37,6 @@ def sum_to_shape(grad, shape):
     if stretched:
         grad = grad.sum(axis=stretched, keepdims=True)
     return grad.reshape(shape)
-
-
-def count_uses(roots):
-    """id(tensor) -> number of recorded uses, and id(ctx) -> its edges, for everything reachable from roots.
-
-    An edge is (position, input) for an input that takes a gradient: it required one when the op ran and
-    still does (detach_ or requires_grad_(False) since then cut the edge)."""
-    uses, edges_of = {}, {}
-    stack = list(roots)
-    while stack:
-        ctx = stack.pop()._ctx
-        if ctx is None or id(ctx) in edges_of:
-            continue
-        edges = edges_of[id(ctx)] = [
-            (i, inp) for i, (inp, needs) in enumerate(zip(ctx.inputs, ctx.needs_input_grad))
-            if needs and inp.requires_grad
-        ]
-        for _, inp in edges:
-            key = id(inp)
-            if key in uses:
-                uses[key] += 1
-            else:
-                uses[key] = 1
-                stack.append(inp)
-    return uses, edges_of
 
 
 def seed_for(root, grad):
@@ -94,8 +72,6 @@ def backward(roots, grads=None, retain_graph=False, create_graph=False, capture=
     grads = [None] * len(roots) if grads is None else list(grads)
     seeds = [seed_for(r, g) for r, g in zip(roots, grads)]
     if create_graph:
-        from .higher_order import backward_recording
-
         return backward_recording(roots, seeds, capture)
     uses, edges_of = count_uses(roots)
     pending, owned = {}, set()  # id -> gradient array so far; ids of those the engine may write into
@@ -126,6 +102,8 @@ def backward(roots, grads=None, retain_graph=False, create_graph=False, capture=
                 _accumulate_into_leaf(tensor, g, False)  # g goes on to backward_fn, which may hand it back
             edges = edges_of[id(ctx)]
             if g is not None and edges:
+                if inplace_updates.updates:
+                    check_versions(ctx)
                 in_grads = ctx.backward_fn(ctx, g)
                 if not isinstance(in_grads, tuple):
                     in_grads = (in_grads,)
@@ -141,7 +119,7 @@ def backward(roots, grads=None, retain_graph=False, create_graph=False, capture=
                 if left == 0:
                     ready.append(inp)
             if not retain_graph:
-                _released(ctx)
+                released(ctx)
     finally:
         _state.enabled = prev_mode
     if captured is not None:
@@ -180,20 +158,6 @@ def _add_grad(grads, owned, inp, ig, fresh):
         total = acc + ig  # 0-d arrays add up to a scalar: make it an array of the device again
         grads[key] = total if type(total) is kind else _backend_of_type[kind].xp.asarray(total)
         owned.add(key)
-
-
-def _released(ctx):
-    # Keep the graph's shape (so a second backward explains itself) but drop the saved arrays.
-    ctx.saved = None
-    ctx.backward_fn = _freed_backward
-    return ctx
-
-
-def _freed_backward(ctx, grad):
-    raise RuntimeError(
-        "[backward] trying to backward through the graph a second time; its saved values were freed. "
-        "Pass retain_graph=True to the first backward() if you need to do this."
-    )
 
 
 def _accumulate_into_leaf(tensor, g, owned=False):

@@ -10,8 +10,8 @@ when any input needs a gradient, links it into the graph through the ctx. Gradie
 broadcast shape: the engine sums them to the input's shape, so ops need not undo broadcasting themselves.
 """
 from .. import backend as _backend
-from ..tensor import Tensor
 from ..grad_mode import _state
+from ..tensor import Tensor
 
 _backend_of_type = _backend._by_type
 _cpu = _backend.cpu
@@ -20,7 +20,7 @@ _cpu = _backend.cpu
 class Context:
     """Per-call scratch space: forward stores what backward needs (arrays or plain attributes)."""
 
-    __slots__ = ("saved", "needs_input_grad", "inputs", "backward_fn", "fn", "backend", "__dict__")
+    __slots__ = ("saved", "needs_input_grad", "inputs", "backward_fn", "fn", "backend", "versions", "__dict__")
 
     def save_for_backward(self, *arrays):
         self.saved = arrays
@@ -56,7 +56,7 @@ class Function:
     @classmethod
     def apply(cls, *args):
         ctx = Context()
-        arrays, needs = [], []
+        arrays, needs, versions = [], [], []
         kind = None
         for a in args:
             if isinstance(a, Tensor):
@@ -67,13 +67,16 @@ class Function:
                     kind = type(data)
                 arrays.append(data)
                 needs.append(a.requires_grad)
+                versions.append(a._version)
             else:
                 arrays.append(a)
                 needs.append(False)
         ctx.needs_input_grad = needs = tuple(needs)
+        ctx.versions = versions
         ctx.backend = bk = _cpu if kind is None else _backend_of_type[kind]
         out = cls.forward(ctx, *arrays)
-        result = Tensor._make(out if type(out) is bk.array_type else bk.xp.asarray(out))
+        # An array of any device as it is (ToDevice returns another device's array); a scalar onto this one.
+        result = Tensor._make(out if type(out) in _backend_of_type else bk.xp.asarray(out))
         if True in needs and _state.enabled:
             ctx.inputs = args
             ctx.backward_fn = cls.backward

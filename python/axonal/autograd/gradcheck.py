@@ -1,6 +1,7 @@
 """Finite-difference check of analytic gradients (use float64 inputs)."""
 import numpy as np
 
+from ..tensor import Tensor
 
 
 def _outputs(fn, inputs):
@@ -12,7 +13,6 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True):
     """Compares the full Jacobian from backward() with central differences for every input that requires
     grad. Returns True, or raises AssertionError naming the input and the worst element
     (returns False instead when ``raise_exception`` is False)."""
-    from ..tensor import Tensor
 
     inputs = tuple(inputs) if isinstance(inputs, (tuple, list)) else (inputs,)
     diff_inputs = [t for t in inputs if isinstance(t, Tensor) and t.requires_grad]

@@ -8,7 +8,8 @@ naming them. Gradients accumulated into a leaf's ``.grad`` keep their graph, as 
 """
 from ..grad_mode import enable_grad
 from ..tensor import Tensor
-from .engine import _freed_backward, count_uses
+from .graph import count_uses, freed_backward
+from .versions import check_versions, inplace_updates
 
 
 def _unbroadcast(g, shape):
@@ -75,8 +76,10 @@ def backward_recording(roots, seeds, capture):
 
 
 def _node_grads(ctx, g):
-    if ctx.backward_fn is _freed_backward:
-        _freed_backward(ctx, g)
+    if inplace_updates.updates:
+        check_versions(ctx)
+    if ctx.backward_fn is freed_backward:
+        freed_backward(ctx, g)
     fn = ctx.fn
     rule = getattr(fn, "backward_tensors", None)
     if rule is None:

@@ -40,5 +40,58 @@ class Backend:
     def synchronize(self):
         """Waits for the work queued on this device (nothing to wait for on the CPU)."""
 
+    # ---- batch norm over (N, C, *spatial): written with xp here; a backend with kernels overrides these ------
+    @staticmethod
+    def _bn_axes(x):
+        return (0,) + tuple(range(2, x.ndim)), (1, x.shape[1]) + (1,) * (x.ndim - 2)
+
+    def batch_norm_train(self, x, gamma, beta, running_mean, running_var, eps, momentum, relu):
+        """(out, mean, invstd) with the batch's statistics (biased variance); running_mean / running_var (or
+        None) become (1 - momentum) * running + momentum * batch statistic, the variance unbiased, in place."""
+        xp = self.xp
+        axes, shape = self._bn_axes(x)
+        mean = x.mean(axis=axes)
+        centered = x - mean.reshape(shape)
+        var = (centered * centered).mean(axis=axes)
+        invstd = (1.0 / xp.sqrt(var + eps)).astype(x.dtype, copy=False)
+        out = self._bn_affine(centered * invstd.reshape(shape), gamma, beta, shape, relu)
+        if running_mean is not None:
+            n = x.size // x.shape[1]
+            running_mean *= 1 - momentum
+            running_mean += (momentum * mean).astype(running_mean.dtype, copy=False)
+            running_var *= 1 - momentum
+            running_var += (momentum * n / (n - 1) * var).astype(running_var.dtype, copy=False)
+        return out, mean, invstd
+
+    def batch_norm_eval(self, x, gamma, beta, running_mean, running_var, eps, relu):
+        """One scale-shift per channel: gamma / sqrt(var + eps) and beta - mean * that."""
+        _, shape = self._bn_axes(x)
+        scale = 1.0 / self.xp.sqrt(running_var + eps)
+        if gamma is not None:
+            scale = scale * gamma
+        shift = -running_mean * scale if beta is None else beta - running_mean * scale
+        out = x * scale.reshape(shape).astype(x.dtype, copy=False) + shift.reshape(shape).astype(x.dtype, copy=False)
+        return self.xp.maximum(out, 0, out=out) if relu else out
+
+    def _bn_affine(self, xhat, gamma, beta, shape, relu):
+        out = xhat if gamma is None else xhat * gamma.reshape(shape)
+        if beta is not None:
+            out = out + beta.reshape(shape)
+        return self.xp.maximum(out, 0) if relu else out  # NaN passes, as through the ReLU kernels
+
+    def batch_norm_backward(self, g, x, out, mean, invstd, gamma, relu):
+        """(dx, dgamma, dbeta) of batch norm in training mode; out is the forward's output when relu (the mask)."""
+        axes, shape = self._bn_axes(x)
+        if relu:
+            g = g * (out > 0)
+        xhat = (x - mean.reshape(shape)) * invstd.reshape(shape)
+        dgamma = (g * xhat).sum(axis=axes)
+        dbeta = g.sum(axis=axes)
+        n = x.size // x.shape[1]
+        dxhat = g if gamma is None else g * gamma.reshape(shape)
+        dx = (dxhat - (dbeta if gamma is None else dbeta * gamma).reshape(shape) / n
+              - xhat * ((dgamma if gamma is None else dgamma * gamma).reshape(shape) / n)) * invstd.reshape(shape)
+        return dx, dgamma, dbeta
+
     def __repr__(self):
         return f"<axonal backend {self.device}>"

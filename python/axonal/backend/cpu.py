@@ -117,6 +117,16 @@ class CpuBackend(Backend):
         return (kernel_ready(logits) and target.dtype == np.int64 and target.flags.c_contiguous
                 and target.flags.aligned and (weight is None or (weight.dtype == logits.dtype and kernel_ready(weight))))
 
+    # ---- special functions NumPy lacks ---------------------------------------------------------------------
+    def erf(self, x):
+        return _C.erf(x)
+
+    def erfc(self, x):
+        return _C.erfc(x)
+
+    def erfinv(self, x):
+        return _C.erfinv(x)
+
     # ---- convolution and pooling (C-contiguous NCHW arrays) -----------------------------------------------
     def conv2d_forward(self, x, w, b, stride, padding, dilation, relu=False):
         return _C.conv2d_forward(x, w, b, stride, padding, dilation, relu=relu)

@@ -13,8 +13,10 @@ import os
 import numpy as np
 
 from .. import random as _random
+from . import emulated
 from .base import Backend
 from .device import device
+from .registry import register
 
 _EMULATE_ENV = "AXONAL_CUDA_EMULATE"
 
@@ -115,6 +117,24 @@ class CudaBackend(Backend):
                                 ignore_index, smoothing, self.ptr(sums), stream)
         return rows, sums[0], sums[1], dlogits
 
+    # ---- special functions NumPy / CuPy's core lack -------------------------------------------------------
+    def _special(self, name, x):
+        if x.dtype.char not in "fd":
+            x = x.astype(np.float64)
+        x = self.xp.ascontiguousarray(x)
+        out = self.xp.empty_like(x)
+        getattr(self.kernels, name)(x.dtype.char, self.ptr(out), self.ptr(x), x.size, self.stream())
+        return out
+
+    def erf(self, x):
+        return self._special("erf", x)
+
+    def erfc(self, x):
+        return self._special("erfc", x)
+
+    def erfinv(self, x):
+        return self._special("erfinv", x)
+
     # ---- convolution and pooling (C-contiguous NCHW arrays) -----------------------------------------------
     def _conv_sizes(self, input_shape, weight_shape, stride, padding, dilation):
         N, C, H, W = input_shape
@@ -178,6 +198,46 @@ class CudaBackend(Backend):
         self.kernels.avg_pool2d_backward(g.dtype.char, self.ptr(dinp), self.ptr(g), *input_shape, *kernel, *stride,
                                          *padding, count_include_pad, self.stream())
         return dinp
+
+    # ---- batch norm (N, C, *spatial), C-contiguous --------------------------------------------------------
+    def _bn_sizes(self, x):
+        N, C = x.shape[0], x.shape[1]
+        return N, C, x.size // max(N * C, 1)
+
+    def batch_norm_train(self, x, gamma, beta, running_mean, running_var, eps, momentum, relu):
+        xp = self.xp
+        x = xp.ascontiguousarray(x)
+        N, C, HW = self._bn_sizes(x)
+        out = xp.empty_like(x)
+        mean, invstd = xp.empty((C,), dtype=x.dtype), xp.empty((C,), dtype=x.dtype)
+        opt = lambda a: 0 if a is None else self.ptr(a)  # noqa: E731
+        self.kernels.batchnorm_forward_train(x.dtype.char, self.ptr(out), self.ptr(mean), self.ptr(invstd),
+                                             self.ptr(x), opt(gamma), opt(beta), opt(running_mean), opt(running_var),
+                                             N, C, HW, eps, momentum, relu, self.stream())
+        return out, mean, invstd
+
+    def batch_norm_eval(self, x, gamma, beta, running_mean, running_var, eps, relu):
+        xp = self.xp
+        x = xp.ascontiguousarray(x)
+        N, C, HW = self._bn_sizes(x)
+        out = xp.empty_like(x)
+        opt = lambda a: 0 if a is None else self.ptr(a)  # noqa: E731
+        self.kernels.batchnorm_forward_eval(x.dtype.char, self.ptr(out), self.ptr(x), opt(gamma), opt(beta),
+                                            self.ptr(running_mean), self.ptr(running_var), N, C, HW, eps, relu,
+                                            self.stream())
+        return out
+
+    def batch_norm_backward(self, g, x, out, mean, invstd, gamma, relu):
+        xp = self.xp
+        g = xp.ascontiguousarray(g)
+        N, C, HW = self._bn_sizes(x)
+        dx = xp.zeros_like(x)
+        dgamma, dbeta = xp.zeros((C,), dtype=x.dtype), xp.zeros((C,), dtype=x.dtype)
+        self.kernels.batchnorm_backward(x.dtype.char, self.ptr(dx), self.ptr(dgamma), self.ptr(dbeta), self.ptr(g),
+                                        self.ptr(x), 0 if out is None else self.ptr(out), self.ptr(mean),
+                                        self.ptr(invstd), 0 if gamma is None else self.ptr(gamma), N, C, HW, relu,
+                                        self.stream())
+        return dx, dgamma, dbeta
 
     # ---- optimizer updates (in place) ---------------------------------------------------------------------
     def fused_update_ready(self, p, g, *state):
@@ -249,8 +309,6 @@ class EmulatedBackend(CudaBackend):
     """The emulated GPU: host memory marked as device memory, and the CUDA kernels compiled for the CPU."""
 
     def __init__(self, kernels):
-        from . import emulated
-
         super().__init__()
         self.xp, self.kernels, self.array_type = emulated.xp, kernels, emulated.EmulatedArray
         self._emulated = emulated
@@ -318,8 +376,6 @@ def status():
     if _loaded is None:
         _loaded = _load()
         if _loaded[0] is not None:
-            from . import register
-
             register(_loaded[0])
     return _loaded
 

@@ -2,7 +2,7 @@
 import numpy as np
 
 from .. import dtypes
-from ..ops.regularize import batch_norm
+from ..ops.batchnorm import batch_norm
 from ..tensor import Tensor
 from .module import Module
 from .parameter import Parameter
@@ -32,6 +32,10 @@ class _BatchNorm(Module):
             self.to(device)
 
     def forward(self, x):
+        return self.normalize(x)
+
+    def normalize(self, x, relu=False):
+        """forward(x), with the ReLU that follows in a Sequential fused in when ``relu``."""
         if x.ndim not in self._expected_dims:
             raise ValueError(
                 f"[{type(self).__name__}] expected a {' or '.join(map(str, self._expected_dims))}-D input, got {x.shape}"
@@ -48,7 +52,7 @@ class _BatchNorm(Module):
             x,
             self.running_mean if self.track_running_stats else None,
             self.running_var if self.track_running_stats else None,
-            self.weight, self.bias, use_batch, momentum, self.eps,
+            self.weight, self.bias, use_batch, momentum, self.eps, relu,
         )
 
     def extra_repr(self):

@@ -5,8 +5,9 @@ import numpy as np
 
 from .. import dtypes
 from ..ops._checks import pair
-from ..ops.conv import conv2d
+from ..ops.conv import conv1d, conv2d
 from ..ops.linear import linear
+from ..ops.padding import pad
 from . import init
 from .module import Module
 from .parameter import Parameter
@@ -47,38 +48,76 @@ class Linear(Module):
 
 
 class Conv2d(Module):
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, bias=True, device=None,
-                 dtype=None):
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True,
+                 padding_mode="zeros", device=None, dtype=None):
         super().__init__()
-        _check_positive("Conv2d", in_channels=in_channels, out_channels=out_channels)
-        self.in_channels, self.out_channels = in_channels, out_channels
-        self.kernel_size = pair(kernel_size, "kernel_size", "Conv2d")
-        self.stride = pair(stride, "stride", "Conv2d")
-        self.padding = padding if isinstance(padding, str) else pair(padding, "padding", "Conv2d")
-        self.dilation = pair(dilation, "dilation", "Conv2d")
+        _check_positive(type(self).__name__, in_channels=in_channels, out_channels=out_channels, groups=groups)
+        if in_channels % groups or out_channels % groups:
+            raise ValueError(f"[{type(self).__name__}] in_channels ({in_channels}) and out_channels ({out_channels}) "
+                             f"must be divisible by groups ({groups})")
+        if padding_mode not in ("zeros", "reflect", "replicate", "circular"):
+            raise ValueError(f"[{type(self).__name__}] padding_mode must be 'zeros', 'reflect', 'replicate' or "
+                             f"'circular', got {padding_mode!r}")
+        self.in_channels, self.out_channels, self.groups, self.padding_mode = in_channels, out_channels, groups, padding_mode
+        self.kernel_size = self._tuple(kernel_size, "kernel_size")
+        self.stride = self._tuple(stride, "stride")
+        self.padding = padding if isinstance(padding, str) else self._tuple(padding, "padding")
+        self.dilation = self._tuple(dilation, "dilation")
         dtype = dtypes.resolve(dtype)
-        self.weight = Parameter(np.empty((out_channels, in_channels, *self.kernel_size), dtype=dtype))
+        self.weight = Parameter(np.empty((out_channels, in_channels // groups, *self.kernel_size), dtype=dtype))
         self.bias = Parameter(np.empty((out_channels,), dtype=dtype)) if bias else None
         self.reset_parameters()
         if device is not None:
             self.to(device)
 
+    def _tuple(self, v, name):
+        return pair(v, name, type(self).__name__)
+
     def reset_parameters(self):
         init.kaiming_uniform_(self.weight, a=math.sqrt(5))
         if self.bias is not None:
-            fan_in = self.in_channels * self.kernel_size[0] * self.kernel_size[1]
+            fan_in = self.weight.shape[1] * math.prod(self.kernel_size)
             bound = 1 / math.sqrt(fan_in)
             init.uniform_(self.bias, -bound, bound)
 
+    def _padded(self, x):
+        """The input padded by padding_mode (other than zeros), and the padding left for the convolution."""
+        if self.padding_mode == "zeros" or isinstance(self.padding, str):
+            return x, self.padding
+        widths = []
+        for p in reversed(self.padding):
+            widths += [p, p]
+        return pad(x, tuple(widths), mode=self.padding_mode), (0,) * len(self.padding)
+
     def forward(self, x):
-        return conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation)
+        x, padding = self._padded(x)
+        return conv2d(x, self.weight, self.bias, self.stride, padding, self.dilation, self.groups)
 
     def extra_repr(self):
         s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
-        if self.padding != (0, 0):  # torch shows padding=valid too; only the numeric default is left out
+        if self.padding not in ((0, 0), (0,)):  # torch shows padding=valid too; only the numeric default is left out
             s += f", padding={self.padding}"
-        if self.dilation != (1, 1):
+        if self.dilation not in ((1, 1), (1,)):
             s += f", dilation={self.dilation}"
+        if self.groups != 1:
+            s += f", groups={self.groups}"
         if self.bias is None:
             s += ", bias=False"
         return s
+
+
+class Conv1d(Conv2d):
+    """A convolution over (N, C, L): the weight is (out_channels, in_channels / groups, kernel_size)."""
+
+    def _tuple(self, v, name):
+        if isinstance(v, (tuple, list)):
+            if len(v) != 1:
+                raise ValueError(f"[Conv1d] {name} must be an int or a 1-tuple, got {v!r}")
+            v = v[0]
+        if not isinstance(v, (int, np.integer)) or isinstance(v, bool):
+            raise ValueError(f"[Conv1d] {name} must be an int, got {v!r}")
+        return (int(v),)
+
+    def forward(self, x):
+        x, padding = self._padded(x)
+        return conv1d(x, self.weight, self.bias, self.stride, padding, self.dilation, self.groups)

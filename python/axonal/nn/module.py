@@ -10,12 +10,35 @@ from ..tensor import Tensor
 from .parameter import Parameter
 
 
+class _HookHandle:
+    """What register_forward_(pre_)hook returns: ``remove()`` takes the hook off."""
+
+    _next_id = 0
+
+    def __init__(self, hooks):
+        self.hooks, self.id = hooks, _HookHandle._next_id
+        _HookHandle._next_id += 1
+
+    def remove(self):
+        self.hooks.pop(self.id, None)
+
+
+def _add_hook(hooks, hook):
+    if not callable(hook):
+        raise TypeError(f"[Module] a hook must be callable, got {type(hook).__name__}")
+    handle = _HookHandle(hooks)
+    hooks[handle.id] = hook
+    return handle
+
+
 class Module:
     def __init__(self):
         object.__setattr__(self, "_parameters", OrderedDict())
         object.__setattr__(self, "_buffers", OrderedDict())
         object.__setattr__(self, "_modules", OrderedDict())
         object.__setattr__(self, "training", True)
+        object.__setattr__(self, "_forward_pre_hooks", OrderedDict())
+        object.__setattr__(self, "_forward_hooks", OrderedDict())
 
     # ---- registration ------------------------------------------------------------------------
     def __setattr__(self, name, value):
@@ -67,7 +90,26 @@ class Module:
         self.__dict__.pop(name, None)
 
     def add_module(self, name, module):
+        if module is not None and not isinstance(module, Module):
+            raise TypeError(f"[Module] {type(module).__name__} is not a Module subclass (adding {name!r})")
         self._modules[name] = module
+
+    register_module = add_module
+
+    def get_submodule(self, target):
+        module = self
+        for part in target.split(".") if target else []:
+            if part not in module._modules:
+                raise AttributeError(f"[Module] {type(module).__name__} has no submodule {part!r} (in {target!r})")
+            module = module._modules[part]
+        return module
+
+    def get_parameter(self, target):
+        path, _, name = target.rpartition(".")
+        module = self.get_submodule(path)
+        if name not in module._parameters:
+            raise AttributeError(f"[Module] {type(module).__name__} has no parameter {name!r}")
+        return module._parameters[name]
 
     # ---- traversal ---------------------------------------------------------------------------
     def named_modules(self, prefix="", _seen=None):
@@ -178,6 +220,12 @@ class Module:
     def float(self):
         return self.to(np.float32)
 
+    def half(self):
+        return self.to(np.float16)
+
+    def type(self, dst_type):
+        return self.to(dst_type)
+
     # ---- state -------------------------------------------------------------------------------
     def state_dict(self, destination=None, prefix=""):
         """Name -> Tensor for every parameter and buffer (the arrays are shared, not copied)."""
@@ -225,7 +273,27 @@ class Module:
         raise NotImplementedError(f"[Module] {type(self).__name__} does not define forward()")
 
     def __call__(self, *args, **kwargs):
-        return self.forward(*args, **kwargs)
+        pre, post = self.__dict__.get("_forward_pre_hooks"), self.__dict__.get("_forward_hooks")
+        if not pre and not post:
+            return self.forward(*args, **kwargs)
+        for hook in list(pre.values()):
+            result = hook(self, args)
+            if result is not None:  # a hook may replace the inputs (a single value means one input)
+                args = result if isinstance(result, tuple) else (result,)
+        out = self.forward(*args, **kwargs)
+        for hook in list(post.values()):
+            result = hook(self, args, out)
+            if result is not None:
+                out = result
+        return out
+
+    def register_forward_pre_hook(self, hook):
+        """Calls ``hook(module, args)`` before forward; a returned value replaces the inputs."""
+        return _add_hook(self._forward_pre_hooks, hook)
+
+    def register_forward_hook(self, hook):
+        """Calls ``hook(module, args, output)`` after forward; a returned value replaces the output."""
+        return _add_hook(self._forward_hooks, hook)
 
     def extra_repr(self):
         return ""

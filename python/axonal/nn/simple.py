@@ -4,8 +4,17 @@ from collections import OrderedDict
 from ..ops import activation as A
 from ..ops.conv import conv2d_relu
 from ..ops.linear import linear_relu
-from ..ops.pool import adaptive_avg_pool2d, avg_pool2d, max_pool2d
-from ..ops.regularize import dropout
+from ..ops.pool import (
+    adaptive_avg_pool2d,
+    adaptive_max_pool2d,
+    avg_pool1d,
+    avg_pool2d,
+    max_pool1d,
+    max_pool2d,
+)
+from ..ops.rearrange import unflatten
+from ..ops.regularize import dropout, dropout1d, dropout2d
+from .batchnorm import BatchNorm1d, BatchNorm2d
 from .layers import Conv2d, Linear
 from .module import Module
 
@@ -57,41 +66,63 @@ def _plain(layer, cls):
 
 
 def _fused_with_relu(layer, following):
-    """The one-node op for ``following(layer(x))`` when that pair is Linear -> ReLU or Conv2d -> ReLU, else None.
+    """The one-node op for ``following(layer(x))`` when that pair is Linear, Conv2d or BatchNorm followed by ReLU,
+    else None.
     The intermediate activation is never seen outside a Sequential, and the fused ops give the same values
     and gradients with one array and one graph node fewer."""
     if not _plain(following, ReLU):
         return None
     if _plain(layer, Linear):
         return lambda x: linear_relu(x, layer.weight, layer.bias)
-    if _plain(layer, Conv2d):
-        return lambda x: conv2d_relu(x, layer.weight, layer.bias, layer.stride, layer.padding, layer.dilation)
+    if _plain(layer, Conv2d) and layer.padding_mode == "zeros":
+        return lambda x: conv2d_relu(x, layer.weight, layer.bias, layer.stride, layer.padding, layer.dilation,
+                                     layer.groups)
+    if _plain(layer, BatchNorm1d) or _plain(layer, BatchNorm2d):
+        return lambda x: layer.normalize(x, relu=True)
     return None
 
 
 class _Pool2d(Module):
-    def __init__(self, kernel_size, stride=None, padding=0):
+    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False):
         super().__init__()
         self.kernel_size = kernel_size
         self.stride = kernel_size if stride is None else stride
-        self.padding = padding
+        self.padding, self.ceil_mode = padding, ceil_mode
 
     def extra_repr(self):
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
 
 class MaxPool2d(_Pool2d):
+    def __init__(self, kernel_size, stride=None, padding=0, dilation=1, return_indices=False, ceil_mode=False):
+        super().__init__(kernel_size, stride, padding, ceil_mode)
+        self.dilation, self.return_indices = dilation, return_indices
+
     def forward(self, x):
-        return max_pool2d(x, self.kernel_size, self.stride, self.padding)
+        return max_pool2d(x, self.kernel_size, self.stride, self.padding, self.dilation, self.ceil_mode,
+                          self.return_indices)
 
 
 class AvgPool2d(_Pool2d):
-    def __init__(self, kernel_size, stride=None, padding=0, count_include_pad=True):
-        super().__init__(kernel_size, stride, padding)
-        self.count_include_pad = count_include_pad
+    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
+                 divisor_override=None):
+        super().__init__(kernel_size, stride, padding, ceil_mode)
+        self.count_include_pad, self.divisor_override = count_include_pad, divisor_override
 
     def forward(self, x):
-        return avg_pool2d(x, self.kernel_size, self.stride, self.padding, self.count_include_pad)
+        return avg_pool2d(x, self.kernel_size, self.stride, self.padding, self.ceil_mode, self.count_include_pad,
+                          self.divisor_override)
+
+
+class MaxPool1d(MaxPool2d):
+    def forward(self, x):
+        return max_pool1d(x, self.kernel_size, self.stride, self.padding, self.dilation, self.ceil_mode,
+                          self.return_indices)
+
+
+class AvgPool1d(AvgPool2d):
+    def forward(self, x):
+        return avg_pool1d(x, self.kernel_size, self.stride, self.padding, self.ceil_mode, self.count_include_pad)
 
 
 class AdaptiveAvgPool2d(Module):
@@ -104,6 +135,27 @@ class AdaptiveAvgPool2d(Module):
 
     def extra_repr(self):
         return f"output_size={self.output_size}"
+
+
+class AdaptiveMaxPool2d(AdaptiveAvgPool2d):
+    def __init__(self, output_size, return_indices=False):
+        super().__init__(output_size)
+        self.return_indices = return_indices
+
+    def forward(self, x):
+        return adaptive_max_pool2d(x, self.output_size, self.return_indices)
+
+
+class Unflatten(Module):
+    def __init__(self, dim, unflattened_size):
+        super().__init__()
+        self.dim, self.unflattened_size = dim, tuple(unflattened_size)
+
+    def forward(self, x):
+        return unflatten(x, self.dim, self.unflattened_size)
+
+    def extra_repr(self):
+        return f"dim={self.dim}, unflattened_size={self.unflattened_size}"
 
 
 class Flatten(Module):
@@ -124,12 +176,15 @@ class Identity(Module):
 
 
 class ReLU(Module):
+    def __init__(self, inplace=False):
+        super().__init__()
+
     def forward(self, x):
         return A.relu(x)
 
 
 class LeakyReLU(Module):
-    def __init__(self, negative_slope=0.01):
+    def __init__(self, negative_slope=0.01, inplace=False):
         super().__init__()
         self.negative_slope = negative_slope
 
@@ -177,10 +232,10 @@ class LogSoftmax(Softmax):
 
 
 class Dropout(Module):
-    def __init__(self, p=0.5):
+    def __init__(self, p=0.5, inplace=False):
         super().__init__()
         if not 0 <= p <= 1:
-            raise ValueError(f"[Dropout] p must be in [0, 1], got {p}")
+            raise ValueError(f"[{type(self).__name__}] p must be in [0, 1], got {p}")
         self.p = p
 
     def forward(self, x):
@@ -188,3 +243,15 @@ class Dropout(Module):
 
     def extra_repr(self):
         return f"p={self.p}"
+
+
+class Dropout2d(Dropout):
+    """Zeroes whole channels (one coin per sample and channel)."""
+
+    def forward(self, x):
+        return dropout2d(x, self.p, self.training)
+
+
+class Dropout1d(Dropout):
+    def forward(self, x):
+        return dropout1d(x, self.p, self.training)

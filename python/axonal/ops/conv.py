@@ -1,7 +1,10 @@
 """conv2d as a Function over the backend's convolution kernels (NCHW; stride, padding, dilation per axis)."""
 from ..autograd.function import Function
+from ..errors import ShapeError
 from . import _checks
 from ._checks import pair
+from .rearrange import chunk
+from .shape import cat
 
 
 class Conv2d(Function):
@@ -52,24 +55,51 @@ class Conv2dReLU(Function):
         return _conv_backward(ctx, x, w, ctx.xp.ascontiguousarray(ctx.backend.relu_backward(g, out)))
 
 
-def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1):
-    return _conv(Conv2d, x, weight, bias, stride, padding, dilation)
+def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    return _conv(Conv2d, x, weight, bias, stride, padding, dilation, groups)
 
 
-def conv2d_relu(x, weight, bias=None, stride=1, padding=0, dilation=1):
+def conv2d_relu(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """relu(conv2d(...)) as one op (same values and gradients, one graph node)."""
-    return _conv(Conv2dReLU, x, weight, bias, stride, padding, dilation)
+    return _conv(Conv2dReLU, x, weight, bias, stride, padding, dilation, groups)
 
 
-def _conv(fn, x, weight, bias, stride, padding, dilation):
+def _conv(fn, x, weight, bias, stride, padding, dilation, groups=1):
     _checks.tensors("conv2d", input=x, weight=weight)
     stride, dilation = pair(stride, "stride", "conv2d"), pair(dilation, "dilation", "conv2d")
     if isinstance(padding, str):
         padding = _string_padding(padding, weight.shape, dilation, stride)
     padding = pair(padding, "padding", "conv2d")
-    _checks.conv2d(x, weight, bias, stride, padding, dilation)
+    _checks.conv2d(x, weight, bias, stride, padding, dilation, groups)
+    if groups > 1:
+        return _grouped(fn, x, weight, bias, stride, padding, dilation, groups)
     return fn.apply(
         _ensure_c(x), _ensure_c(weight), None if bias is None else _ensure_c(bias), stride, padding, dilation)
+
+
+def _grouped(fn, x, weight, bias, stride, padding, dilation, groups):
+    """A grouped convolution as one convolution per group (channel slices in, output channels concatenated)."""
+
+    xs, ws = chunk(x, groups, 1), chunk(weight, groups, 0)
+    bs = chunk(bias, groups, 0) if bias is not None else [None] * groups
+    outs = [fn.apply(_ensure_c(xg), _ensure_c(wg), None if bg is None else _ensure_c(bg), stride, padding, dilation)
+            for xg, wg, bg in zip(xs, ws, bs)]
+    return cat(outs, 1)
+
+
+def conv1d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """A 1-D convolution over (N, C, L) as a 2-D one over (N, C, 1, L)."""
+    _checks.tensors("conv1d", input=x, weight=weight)
+    if x.ndim not in (2, 3) or weight.ndim != 3:
+        raise ShapeError(f"[conv1d] expects a 3-D input (N, C, L) and a 3-D weight (K, C, k), got input {x.shape}, "
+                         f"weight {weight.shape}")
+    batched = x.ndim == 3
+    x4 = (x if batched else x.unsqueeze(0)).unsqueeze(2)
+    one = lambda v, name: (1 if name != "padding" else 0, v[0] if isinstance(v, (tuple, list)) else v)  # noqa: E731
+    pad = padding if isinstance(padding, str) else one(padding, "padding")
+    out = conv2d(x4, weight.unsqueeze(2), bias, one(stride, "stride"), pad, one(dilation, "dilation"), groups)
+    out = out.squeeze(2)
+    return out if batched else out.squeeze(0)
 
 
 def _string_padding(mode, wshape, dilation, stride):

@@ -6,7 +6,13 @@ import numpy as np
 from .. import backend
 from ..autograd.function import Function
 from ..dtypes import get_default_dtype
+from ..errors import ShapeError
 from ..tensor import Tensor
+
+
+# torch returns inf / NaN without a word where the math says so (log(0), 1/0, 0 ** -1); NumPy would warn.
+def _quiet():
+    return np.errstate(divide="ignore", invalid="ignore", over="ignore")
 
 
 class Add(Function):
@@ -60,7 +66,8 @@ class Div(Function):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        return a / b
+        with _quiet():
+            return a / b
 
     @staticmethod
     def backward(ctx, g):
@@ -78,7 +85,8 @@ class Div(Function):
 class Pow(Function):
     @staticmethod
     def forward(ctx, a, p):
-        out = a ** p
+        with _quiet():
+            out = a ** p
         ctx.save_for_backward(a, p, out)
         return out
 
@@ -138,7 +146,8 @@ class Log(Function):
     @staticmethod
     def forward(ctx, a):
         ctx.save_for_backward(a)
-        return ctx.xp.log(a)
+        with _quiet():
+            return ctx.xp.log(a)
 
     @staticmethod
     def backward(ctx, g):
@@ -152,7 +161,8 @@ class Log(Function):
 class Sqrt(Function):
     @staticmethod
     def forward(ctx, a):
-        out = ctx.xp.sqrt(a)
+        with _quiet():
+            out = ctx.xp.sqrt(a)
         ctx.save_for_backward(out)
         return out
 
@@ -303,7 +313,7 @@ def as_operands(op, *operands):
     try:
         np.broadcast_shapes(*shapes)
     except ValueError:
-        raise ValueError(f"[{op}] shapes {', '.join(map(str, shapes))} cannot be broadcast together") from None
+        raise ShapeError(f"[{op}] shapes {', '.join(map(str, shapes))} cannot be broadcast together") from None
     return out
 
 

@@ -75,13 +75,15 @@ class LinearReLU(Function):
 
 
 def _apply(fn, x, weight, bias):
-    dt = x.dtype
-    if weight.dtype is not dt or (bias is not None and bias.dtype is not dt):  # mixed floats compute in float64
+    xd = x.data
+    dt = xd.dtype
+    if weight.data.dtype is not dt or (bias is not None and bias.data.dtype is not dt):  # mixed: float64
         x, weight = cast(x, _checks.FLOATS[1]), cast(weight, _checks.FLOATS[1])
         bias = None if bias is None else cast(bias, _checks.FLOATS[1])
-    if x.ndim == 1:
+        xd = x.data
+    if xd.ndim == 1:
         return fn.apply(x.unsqueeze(0), weight, bias).squeeze(0)
-    if not x.data.flags.c_contiguous:
+    if not xd.flags.c_contiguous:
         x = x.clone()
     return fn.apply(x, weight, bias)
 

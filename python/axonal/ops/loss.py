@@ -9,8 +9,10 @@ import numpy as np
 
 from .. import backend
 from ..autograd.function import Function
+from ..errors import ShapeError
 from ..grad_mode import is_grad_enabled
 from ..tensor import Tensor
+from .elementwise import where
 
 _REDUCTIONS = ("mean", "sum", "none")
 
@@ -30,7 +32,7 @@ def _reduce(loss, reduction):
 
 def _same_shape(op, input, target):
     if input.shape != target.shape:
-        raise ValueError(f"[{op}] input and target must have the same shape, got input {input.shape}, target {target.shape}")
+        raise ShapeError(f"[{op}] input and target must have the same shape, got input {input.shape}, target {target.shape}")
 
 
 def _as_tensor(x, like):
@@ -99,8 +101,8 @@ class CrossEntropy(Function):
             q = (p * w).astype(x.dtype, copy=False)
             denom = M
         per_row = -(q * logp).sum(axis=1)
-        ctx.save_for_backward(logp, q)
-        ctx.shape, ctx.reduction = x.shape, reduction
+        ctx.save_for_backward(logp, q, w)
+        ctx.shape, ctx.reduction, ctx.smoothing = x.shape, reduction, smoothing
         if reduction == "mean":
             ctx.scale = _reciprocal(denom)
             return (per_row.sum() * ctx.scale).astype(x.dtype)
@@ -110,14 +112,15 @@ class CrossEntropy(Function):
 
     @staticmethod
     def backward(ctx, g):
-        logp, q = ctx.saved
+        logp, q, w = ctx.saved
         xp = ctx.xp
+        scale = g.reshape(-1, 1) if ctx.reduction == "none" else g * (ctx.scale if ctx.reduction == "mean" else 1.0)
         grad = xp.exp(logp) * q.sum(axis=1, keepdims=True) - q
-        if ctx.reduction == "none":
-            grad *= g.reshape(-1, 1)
-        else:
-            grad *= g * (ctx.scale if ctx.reduction == "mean" else 1.0)
-        return _rows_back(xp, grad, ctx.shape), None, None, None, None, None
+        grad *= scale
+        gt = None
+        if ctx.needs_input_grad[1]:  # probability targets: d/dp of -sum_c (p (1 - s) + s / C) w log_softmax
+            gt = _rows_back(xp, -(1 - ctx.smoothing) * w * logp * scale, ctx.shape)
+        return _rows_back(xp, grad, ctx.shape), gt, None, None, None, None
 
 
 def _reciprocal(total):
@@ -225,7 +228,7 @@ def _class_weight(op, weight, C, input):
         return None
     w = _as_tensor(weight, input).data if not isinstance(weight, Tensor) else weight.data
     if w.shape != (C,):
-        raise ValueError(f"[{op}] weight must have shape ({C},), got {w.shape}")
+        raise ShapeError(f"[{op}] weight must have shape ({C},), got {w.shape}")
     return w
 
 
@@ -289,18 +292,22 @@ class BCE(Function):
         loss = -(t * log_p + (1 - t) * log_1mp)
         if weight is not None:
             loss = loss * weight
-        ctx.save_for_backward(p, t, weight)
+        ctx.save_for_backward(p, t, weight, log_p, log_1mp)
         ctx.reduction, ctx.count = reduction, loss.size
         # A float64 weight or target must not turn a float32 loss into float64 (as in BCEWithLogits).
         return _reduce_array(loss.astype(p.dtype, copy=False), reduction)
 
     @staticmethod
     def backward(ctx, g):
-        p, t, weight = ctx.saved
+        p, t, weight, log_p, log_1mp = ctx.saved
         grad = (p - t) / ctx.xp.maximum((1 - p) * p, 1e-12)
+        gt = None
+        if ctx.needs_input_grad[1]:  # a probability target: d/dt of -(t log p + (1 - t) log(1 - p))
+            gt = log_1mp - log_p
+            gt = _scale_grad(gt if weight is None else gt * weight, g, ctx)
         if weight is not None:
             grad = grad * weight
-        return _scale_grad(grad, g, ctx), None, None, None
+        return _scale_grad(grad, g, ctx), gt, None, None
 
 
 class BCEWithLogits(Function):
@@ -329,9 +336,13 @@ class BCEWithLogits(Function):
             grad = sig - t
         else:
             grad = (1 - t) - (1 + (pos_weight - 1) * t) * (1 - sig)
+        gt = None
+        if ctx.needs_input_grad[1]:  # d/dt of (1 - t) x + (1 + (pw - 1) t) log(1 + exp(-x))
+            gt = -x if pos_weight is None else -x + (pos_weight - 1) * (xp.log1p(e) + xp.maximum(-x, 0))
+            gt = _scale_grad((gt if weight is None else gt * weight).astype(x.dtype, copy=False), g, ctx)
         if weight is not None:
             grad = grad * weight
-        return _scale_grad(grad.astype(x.dtype, copy=False), g, ctx), None, None, None, None
+        return _scale_grad(grad.astype(x.dtype, copy=False), g, ctx), gt, None, None, None
 
 
 def _reduce_array(loss, reduction):
@@ -370,7 +381,61 @@ def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean
     return BCEWithLogits.apply(input, target, _on_device(weight, input), _on_device(pos_weight, input), reduction)
 
 
+def huber_loss(input, target, reduction="mean", delta=1.0):
+    """0.5 d^2 where |d| < delta, else delta (|d| - 0.5 delta), for d = input - target."""
+    _check_reduction("huber_loss", reduction)
+    target = _as_tensor(target, input)
+    _same_shape("huber_loss", input, target)
+
+    d = input - target
+    a = d.abs()
+    return _reduce(where(a < delta, 0.5 * d * d, delta * (a - 0.5 * delta)), reduction)
+
+
+def smooth_l1_loss(input, target, reduction="mean", beta=1.0):
+    """0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta (beta = 0: the L1 loss)."""
+    _check_reduction("smooth_l1_loss", reduction)
+    target = _as_tensor(target, input)
+    _same_shape("smooth_l1_loss", input, target)
+    if beta == 0:
+        return l1_loss(input, target, reduction)
+
+    d = input - target
+    a = d.abs()
+    return _reduce(where(a < beta, 0.5 * d * d / beta, a - 0.5 * beta), reduction)
+
+
+def kl_div(input, target, reduction="mean", log_target=False):
+    """sum of target * (log target - input), input being log-probabilities (torch's argument order);
+    reduction 'batchmean' divides the sum by the batch size (the mathematically correct KL)."""
+    if reduction not in _REDUCTIONS + ("batchmean",):
+        raise ValueError(f"[kl_div] reduction must be one of {_REDUCTIONS + ('batchmean',)}, got {reduction!r}")
+    target = _as_tensor(target, input)
+
+    if log_target:
+        pointwise = target.exp() * (target - input)
+    else:  # 0 * log 0 counts as 0
+        positive = target > 0
+        pointwise = where(positive, target * (where(positive, target, 1.0).log() - input), 0.0 * input)
+    if reduction == "batchmean":
+        return pointwise.sum() / (input.shape[0] if input.ndim else 1)
+    return _reduce(pointwise, reduction)
+
+
+def one_hot(tensor, num_classes=-1):
+    """int64 one-hot rows (..., num_classes) of class indices (num_classes -1: the largest index + 1)."""
+    if not isinstance(tensor, Tensor) or tensor.dtype.kind not in "iu":
+        raise RuntimeError(f"[one_hot] expects an int64 tensor of class indices, got {getattr(tensor, 'dtype', tensor)}")
+    idx = tensor.data
+    xp = backend.of(idx).xp
+    if num_classes == -1:
+        num_classes = int(idx.max()) + 1 if idx.size else 0
+    if idx.size and (int(idx.min()) < 0 or int(idx.max()) >= num_classes):
+        raise RuntimeError(f"[one_hot] class values must be in [0, {num_classes}), got {int(idx.min())}..{int(idx.max())}")
+    return Tensor._make((idx[..., None] == xp.arange(num_classes)).astype(np.int64))
+
+
 __all__ = [
-    "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy", "l1_loss",
-    "mse_loss", "nll_loss",
+    "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy", "huber_loss", "kl_div",
+    "l1_loss", "mse_loss", "nll_loss", "one_hot", "smooth_l1_loss",
 ]

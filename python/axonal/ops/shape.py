@@ -3,7 +3,9 @@ import math
 
 import numpy as np
 
+from .. import backend
 from ..autograd.function import Function
+from ..errors import ShapeError
 from ..tensor import Tensor, index_key
 
 
@@ -21,7 +23,7 @@ class Reshape(Function):
         try:
             return a.reshape(shape)  # the method: no __array_function__ dispatch
         except ValueError:
-            raise ValueError(f"[reshape] cannot reshape a tensor of shape {a.shape} ({a.size} elements) into {shape}") from None
+            raise ShapeError(f"[reshape] cannot reshape a tensor of shape {a.shape} ({a.size} elements) into {shape}") from None
 
     @staticmethod
     def backward(ctx, g):
@@ -53,7 +55,7 @@ class Expand(Function):
         try:
             return ctx.xp.broadcast_to(a, shape)
         except ValueError:
-            raise ValueError(f"[expand] cannot expand shape {a.shape} to {shape}") from None
+            raise ShapeError(f"[expand] cannot expand shape {a.shape} to {shape}") from None
 
     @staticmethod
     def backward(ctx, g):
@@ -169,7 +171,7 @@ def flatten(a, start_dim=0, end_dim=-1):
 def permute(a, dims):
     dims = tuple(_check_dim(d, a.ndim, "permute") for d in dims)
     if sorted(dims) != list(range(a.ndim)):
-        raise ValueError(f"[permute] dims {dims} are not a permutation of the {a.ndim} dims of shape {a.shape}")
+        raise ShapeError(f"[permute] dims {dims} are not a permutation of the {a.ndim} dims of shape {a.shape}")
     return Permute.apply(a, dims)
 
 
@@ -206,13 +208,63 @@ def expand(a, shape):
 
 
 def index(a, key):
-    return Index.apply(a, index_key(key))
+    key = _on_device_of(a, index_key(key))
+    first, rest = _ints_first(key)
+    if first is not None:  # torch applies integer indices before advanced ones (NumPy mixes them)
+        return Index.apply(Index.apply(a, first), rest)
+    return Index.apply(a, key)
+
+
+def _on_device_of(a, key):
+    """Index arrays moved to a's device (torch accepts CPU index tensors for a GPU tensor)."""
+    kind = type(a.data)
+    if kind is np.ndarray:
+        return key
+
+    def move(p):
+        if type(p) in backend._by_type and type(p) is not kind:
+            return backend.transfer(p, backend.of(a.data))
+        if isinstance(p, list):
+            return backend.of(a.data).from_host(np.asarray(p))
+        return p
+
+    return tuple(move(p) for p in key) if isinstance(key, tuple) else move(key)
+
+
+def _is_int(p):
+    return isinstance(p, (int, np.integer)) and not isinstance(p, (bool, np.bool_))
+
+
+def _is_advanced(p):
+    return hasattr(p, "shape") and getattr(p, "ndim", 0) > 0 or isinstance(p, (list, tuple))
+
+
+def _ints_first(key):
+    """(key of the integers alone, key of the rest) when the key mixes integers and advanced (array) indices,
+    which torch and NumPy order differently; (None, key) otherwise."""
+    parts = key if isinstance(key, tuple) else (key,)
+    if not (any(_is_int(p) for p in parts) and any(_is_advanced(p) for p in parts)):
+        return None, key
+    first, rest = [], []
+    for p in parts:
+        if _is_int(p):
+            first.append(p)
+        elif p is None:
+            rest.append(p)
+        elif p is Ellipsis:
+            first.append(p)
+            rest.append(p)
+        else:
+            consumed = p.ndim if getattr(p, "dtype", None) is not None and p.dtype == np.bool_ else 1
+            first.extend([slice(None)] * consumed)
+            rest.append(p)
+    return tuple(first), tuple(rest)
 
 
 def _as_tensors(tensors, op):
     tensors = [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]
     if not tensors:
-        raise ValueError(f"[{op}] expects a non-empty sequence of tensors")
+        raise ShapeError(f"[{op}] expects a non-empty sequence of tensors")
     return tensors
 
 
@@ -220,14 +272,14 @@ def cat(tensors, dim=0):
     tensors = _as_tensors(tensors, "cat")
     if any(t.ndim == 0 for t in tensors):
         shapes = ", ".join(str(t.shape) for t in tensors)
-        raise ValueError(f"[cat] zero-dimensional tensors cannot be concatenated (shapes {shapes}); use stack")
+        raise ShapeError(f"[cat] zero-dimensional tensors cannot be concatenated (shapes {shapes}); use stack")
     axis = _check_dim(dim, tensors[0].ndim, "cat")
     for t in tensors[1:]:
         if t.ndim != tensors[0].ndim or any(
             s != s0 for i, (s, s0) in enumerate(zip(t.shape, tensors[0].shape)) if i != axis
         ):
             shapes = ", ".join(str(x.shape) for x in tensors)
-            raise ValueError(f"[cat] shapes must match except in dim {dim}: {shapes}")
+            raise ShapeError(f"[cat] shapes must match except in dim {dim}: {shapes}")
     return Cat.apply(axis, *tensors)
 
 
@@ -235,7 +287,7 @@ def stack(tensors, dim=0):
     tensors = _as_tensors(tensors, "stack")
     if any(t.shape != tensors[0].shape for t in tensors):
         shapes = ", ".join(str(x.shape) for x in tensors)
-        raise ValueError(f"[stack] all tensors must have the same shape: {shapes}")
+        raise ShapeError(f"[stack] all tensors must have the same shape: {shapes}")
     axis = _check_dim(dim, tensors[0].ndim, "stack", extra=1)
     return Stack.apply(axis, *tensors)
 

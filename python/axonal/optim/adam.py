@@ -37,7 +37,7 @@ class Adam(Optimizer):
             state["max_exp_avg_sq"] = xp.zeros_like(p)
 
     def _update(self, p, g, state, group):
-        bk = backend.of(p)
+        bk = backend._by_type[type(p)]
         xp = bk.xp
         lr, wd = group["lr"], group["weight_decay"]
         beta1, beta2 = group["betas"]

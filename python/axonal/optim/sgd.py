@@ -24,7 +24,7 @@ class SGD(Optimizer):
             raise ValueError("[SGD] Nesterov momentum requires a momentum and zero dampening")
 
     def _update(self, p, g, state, group):
-        bk = backend.of(p)
+        bk = backend._by_type[type(p)]
         xp = bk.xp
         momentum = group["momentum"]
         buf = state.get("momentum_buffer") if momentum != 0 else None

@@ -1,6 +1,8 @@
 """Callbacks that fit() calls at the end of each epoch with the epoch's logs."""
 import math
 
+from ..io import save
+
 
 class Callback:
     def on_train_begin(self, trainer):
@@ -63,7 +65,6 @@ class ModelCheckpoint(Callback):
         self.saved = []
 
     def on_epoch_end(self, trainer, epoch, logs):
-        from ..io import save
 
         if self.save_best_only:
             value = logs.get(self.monitor)

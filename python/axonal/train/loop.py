@@ -1,10 +1,19 @@
-"""fit() and evaluate(): the training loop a user would otherwise write by hand, with progress and logs."""
+"""fit() and evaluate(): the training loop a user would otherwise write by hand, with progress and logs.
+
+On several ranks (an initialised axonal.distributed group of more than one process, the model wrapped in
+DistributedDataParallel) fit averages the epoch's loss and metrics over all ranks' samples, so every rank
+gets the same logs and History and its callbacks (early stopping, schedulers) decide alike; only rank 0
+shows progress and runs ModelCheckpoint (which saves the unwrapped module's state_dict); the loader's
+sampler gets ``set_epoch(epoch - 1)`` at the start of each epoch (DistributedSampler's new order).
+"""
 import time
+import warnings
 
 import numpy as np
 
 from ..grad_mode import no_grad
-from .callbacks import Callback
+from ..optim.lr_scheduler import ReduceLROnPlateau
+from .callbacks import Callback, ModelCheckpoint
 from .history import History
 
 
@@ -39,8 +48,16 @@ class _Trainer:
 
 
 def evaluate(model, loss_fn, loader, metrics=("accuracy",)):
-    """Mean loss and metrics over ``loader`` with the model in eval mode and no graph recorded."""
-    fns = _metric_fns(metrics)
+    """Mean loss and metrics over ``loader`` with the model in eval mode and no graph recorded (this rank's
+    loader only: evaluate itself never talks to other ranks)."""
+    totals, seen = _evaluate_totals(model, loss_fn, loader, _metric_fns(metrics))
+    if seen == 0:
+        raise ValueError("[evaluate] the loader yielded no batches")
+    return {k: v / seen for k, v in totals.items()}
+
+
+def _evaluate_totals(model, loss_fn, loader, fns):
+    """(sample-weighted sums of the loss and metrics, samples seen) over ``loader``, in eval mode."""
     was_training = model.training
     model.eval()
     totals, seen = {"loss": 0.0, **{k: 0.0 for k in fns}}, 0
@@ -55,9 +72,52 @@ def evaluate(model, loss_fn, loader, metrics=("accuracy",)):
                 seen += n
     finally:
         model.train(was_training)
-    if seen == 0:
-        raise ValueError("[evaluate] the loader yielded no batches")
-    return {k: v / seen for k, v in totals.items()}
+    return totals, seen
+
+
+class _Ranks:
+    """This process's place in the process group, and the few collectives fit needs (none on one rank)."""
+
+    def __init__(self):
+        from .. import distributed
+
+        self.dist = distributed if distributed.is_initialized() else None
+        self.rank = distributed.get_rank() if self.dist else 0
+        self.size = distributed.get_world_size() if self.dist else 1
+
+    def sum(self, totals, seen):
+        if self.size == 1:
+            return totals, seen
+        from ..creation import from_numpy
+
+        values = from_numpy(np.array([seen, *totals.values()], dtype=np.float64))
+        self.dist.all_reduce(values)
+        flat = values.numpy()
+        return dict(zip(totals, flat[1:].tolist())), int(flat[0])
+
+    def max(self, value):
+        if self.size == 1:
+            return value
+        from ..creation import from_numpy
+
+        t = from_numpy(np.array([value], dtype=np.float64))
+        self.dist.all_reduce(t, op=self.dist.ReduceOp.MAX)
+        return float(t.numpy()[0])
+
+    def check_same_length(self, loader, epoch):
+        """Ranks that take different numbers of steps would leave DDP waiting forever: fail on all of them."""
+        if self.size == 1:
+            return
+        try:
+            mine = len(loader)
+        except TypeError:
+            mine = None
+        lengths = [None] * self.size
+        self.dist.all_gather_object(lengths, mine)
+        if len(set(lengths)) > 1:
+            listing = ", ".join(f"rank {r}: {n}" for r, n in enumerate(lengths))
+            raise ValueError(f"[fit] the ranks' training loaders have different numbers of batches in epoch {epoch} "
+                             f"({listing}); give each rank an equal share, e.g. with axonal.data.DistributedSampler")
 
 
 def _progress(loader, epoch, epochs, enabled):
@@ -74,63 +134,58 @@ def fit(model, loss_fn, optimizer, train_loader, epochs, val_loader=None, metric
         scheduler=None, progress=True):
     """Trains ``model`` for ``epochs`` passes over ``train_loader``; returns a History of per-epoch logs
     (loss, metrics, val_loss/val_<metric> when ``val_loader`` is given, lr, epoch_time, images_per_s).
-    A scheduler steps once per epoch (ReduceLROnPlateau with val_loss, or loss without a val_loader)."""
+    A scheduler steps once per epoch (ReduceLROnPlateau with val_loss, or loss without a val_loader).
+
+    On several ranks (see the module docstring) the logs are averaged over all ranks' samples and returned on
+    every rank, kernel threads were divided among the ranks by init_process_group, and only rank 0 prints."""
     if epochs < 0:
         raise ValueError(f"[fit] epochs must be >= 0, got {epochs}")
     for cb in callbacks:
         if not isinstance(cb, Callback):
             raise TypeError(f"[fit] callbacks must be axonal.train.Callback instances, got {type(cb).__name__}")
     fns = _metric_fns(metrics)
-    trainer = _Trainer(model, optimizer)
+    ranks = _Ranks()
+    main = ranks.rank == 0
+    inner = _unwrapped(model)
+    if ranks.size > 1 and inner is model:
+        warnings.warn(f"[fit] running on {ranks.size} ranks but the model is not wrapped in "
+                      "axonal.nn.parallel.DistributedDataParallel: its gradients are not averaged across ranks",
+                      stacklevel=2)
+    trainer = _Trainer(inner, optimizer)
     history = History()
     for cb in callbacks:
         cb.on_train_begin(trainer)
+    sampler = getattr(train_loader, "sampler", None)
     for epoch in range(1, epochs + 1):
+        if callable(getattr(sampler, "set_epoch", None)):
+            sampler.set_epoch(epoch - 1)
+        ranks.check_same_length(train_loader, epoch)
         model.train()
-        totals, seen = {"loss": 0.0, **{k: 0.0 for k in fns}}, 0
         start = time.perf_counter()
-        bar = _progress(train_loader, epoch, epochs, progress)
-        for xb, yb in bar:
-            optimizer.zero_grad()
-            out = model(xb)
-            loss = loss_fn(out, yb)
-            loss.backward()
-            optimizer.step()
-            n = _batch_size(xb)
-            batch_loss = float(loss.item())
-            if not np.isfinite(batch_loss):
-                raise FloatingPointError(f"[fit] loss became {batch_loss} in epoch {epoch}; lower the learning rate")
-            totals["loss"] += batch_loss * n
-            with no_grad():
-                for k, fn in fns.items():
-                    totals[k] += fn(out, yb) * n
-            seen += n
-            if bar is not train_loader:
-                elapsed = time.perf_counter() - start
-                postfix = {"loss": f"{totals['loss'] / seen:.4f}"}
-                if "accuracy" in totals:
-                    postfix["acc"] = f"{totals['accuracy'] / seen:.4f}"
-                postfix["img/s"] = f"{seen / max(elapsed, 1e-9):.0f}"
-                bar.set_postfix(postfix, refresh=False)
-        elapsed = time.perf_counter() - start
-        if bar is not train_loader:
-            bar.close()
+        totals, seen = _train_epoch(model, loss_fn, optimizer, train_loader, fns, epoch, epochs, progress and main,
+                                    ranks.size)
+        elapsed = ranks.max(time.perf_counter() - start)
+        totals, seen = ranks.sum(totals, seen)
         if seen == 0:
             raise ValueError("[fit] the training loader yielded no batches")
         logs = {k: v / seen for k, v in totals.items()}
         if val_loader is not None:
-            logs.update({f"val_{k}": v for k, v in evaluate(model, loss_fn, val_loader, metrics).items()})
+            val_totals, val_seen = ranks.sum(*_evaluate_totals(model, loss_fn, val_loader, fns))
+            if val_seen == 0:
+                raise ValueError("[fit] the validation loader yielded no batches")
+            logs.update({f"val_{k}": v / val_seen for k, v in val_totals.items()})
         logs["lr"] = optimizer.param_groups[0]["lr"]
         logs["epoch_time"] = elapsed
         logs["images_per_s"] = seen / max(elapsed, 1e-9)
         if scheduler is not None:
             _step_scheduler(scheduler, logs)
         history.append(epoch, logs)
-        if progress:
+        if progress and main:
             shown = ", ".join(f"{k} {v:.4f}" for k, v in logs.items() if k not in ("lr", "epoch_time", "images_per_s"))
             print(f"epoch {epoch}/{epochs}: {shown}, {logs['images_per_s']:.0f} images/s, {elapsed:.1f} s", flush=True)
         for cb in callbacks:
-            cb.on_epoch_end(trainer, epoch, logs)
+            if main or not isinstance(cb, ModelCheckpoint):  # one writer of the (identical) weights
+                cb.on_epoch_end(trainer, epoch, logs)
         if trainer.stop_training:
             break
     for cb in callbacks:
@@ -138,8 +193,45 @@ def fit(model, loss_fn, optimizer, train_loader, epochs, val_loader=None, metric
     return history
 
 
+def _train_epoch(model, loss_fn, optimizer, loader, fns, epoch, epochs, show_progress, world_size):
+    """One pass over ``loader``: (this rank's sample-weighted sums of the loss and metrics, samples seen)."""
+    totals, seen = {"loss": 0.0, **{k: 0.0 for k in fns}}, 0
+    start = time.perf_counter()
+    bar = _progress(loader, epoch, epochs, show_progress)
+    for xb, yb in bar:
+        optimizer.zero_grad()
+        out = model(xb)
+        loss = loss_fn(out, yb)
+        loss.backward()
+        optimizer.step()
+        n = _batch_size(xb)
+        batch_loss = float(loss.item())
+        if not np.isfinite(batch_loss):
+            raise FloatingPointError(f"[fit] loss became {batch_loss} in epoch {epoch}; lower the learning rate")
+        totals["loss"] += batch_loss * n
+        with no_grad():
+            for k, fn in fns.items():
+                totals[k] += fn(out, yb) * n
+        seen += n
+        if bar is not loader:
+            elapsed = time.perf_counter() - start
+            postfix = {"loss": f"{totals['loss'] / seen:.4f}"}
+            if "accuracy" in totals:
+                postfix["acc"] = f"{totals['accuracy'] / seen:.4f}"
+            postfix["img/s"] = f"{seen * world_size / max(elapsed, 1e-9):.0f}"  # all ranks (equal shares)
+            bar.set_postfix(postfix, refresh=False)
+    if bar is not loader:
+        bar.close()
+    return totals, seen
+
+
+def _unwrapped(model):
+    from ..nn.parallel import DistributedDataParallel
+
+    return model.module if isinstance(model, DistributedDataParallel) else model
+
+
 def _step_scheduler(scheduler, logs):
-    from ..optim.lr_scheduler import ReduceLROnPlateau
 
     if isinstance(scheduler, ReduceLROnPlateau):
         scheduler.step(logs.get("val_loss", logs["loss"]))
