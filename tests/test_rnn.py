@@ -397,3 +397,27 @@ def test_errors_name_the_op_and_shapes():
         nn.LSTMCell(4, 5)(ax.zeros(2, 4), (ax.zeros(3, 5), ax.zeros(2, 5)))
     with pytest.raises(ValueError, match=r"^\[gru_cell\] Expected input to be 1D or 2D"):
         nn.GRUCell(4, 5)(ax.zeros(1, 2, 4))
+
+
+# ---- devices --------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("kind", list(KINDS))
+def test_layers_on_every_device(device, kind):
+    """The same layer and data on the CPU and on the device under test (the CUDA backend runs the array-module
+    recurrence, backend/recurrent_xp.py): outputs, states and every gradient agree; packed input included."""
+    name, extra = KINDS[kind]
+    x = randn(5, 3, 4)
+    results = []
+    for dev in ("cpu", device):
+        ax.manual_seed(0)
+        layer = getattr(nn, name)(4, 6, num_layers=2, bidirectional=True, **extra).to(dev)
+        xt = ax.tensor(x, device=dev, requires_grad=True)
+        packed = nn.utils.rnn.pack_padded_sequence(xt, [5, 2, 4], enforce_sorted=False)
+        out, state = layer(packed)
+        padded, _ = nn.utils.rnn.pad_packed_sequence(out)
+        h = state[0] if kind == "lstm" else state
+        (padded * padded).sum().backward(retain_graph=True)
+        (h * h).sum().backward()
+        results.append([padded.cpu().numpy(), h.cpu().numpy(), xt.grad.cpu().numpy()]
+                       + [p.grad.cpu().numpy() for p in layer.parameters()])
+    for a, b in zip(*results):
+        np.testing.assert_allclose(b, a, rtol=1e-4, atol=1e-5)
