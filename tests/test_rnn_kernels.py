@@ -94,6 +94,27 @@ def test_fast_matches_reference_and_xp(mode, reverse, dtype):
         assert_all_close(xp_b, ref_b, dtype, what + " xp vs reference")
 
 
+@pytest.mark.parametrize("reverse", [False, True], ids=["forward", "reverse"])
+@pytest.mark.parametrize("mode", list(MODES))
+def test_zero_initial_state_shortcuts(mode, reverse):
+    """h0 = None skips the first step's hidden product and its rows of d W_hh, need_state_grads=False the last
+    backward product: the same results as explicit zeros, for padded and packed batches."""
+    for bs in ([3, 3, 3], [5, 4, 2, 2, 1]):
+        case = make_case(mode, bs, 9, np.float64)
+        zeros = dict(case, h0=np.zeros_like(case["h0"]), c0=None if case["c0"] is None else np.zeros_like(case["c0"]))
+        want_f, want_b = run_c(zeros, reverse)
+        gates = case["gates"].copy()
+        fwd = _C.rnn_forward(case["code"], gates, None, None, case["w"], case["b"], case["bs"], True, reverse)
+        bwd = _C.rnn_backward(case["code"], case["go"], case["ghn"], case["gcn"], gates, fwd[3], case["w"], True,
+                              case["bs"], reverse, zero_h0=True, need_state_grads=False)
+        assert bwd[3] is None and bwd[4] is None
+        assert_all_close([fwd[0], fwd[1], fwd[2], gates], want_f, np.float64, f"{mode} {bs} forward")
+        assert_all_close(list(bwd[:3]), want_b[:3], np.float64, f"{mode} {bs} backward")
+        xp_out = recurrent_xp.rnn_forward(np, np.matmul, case["code"], case["gates"].copy(), None, None, case["w"],
+                                          case["b"], case["bs"], True, reverse)
+        np.testing.assert_allclose(xp_out[0], want_f[0], rtol=1e-12, atol=1e-12)
+
+
 @pytest.mark.parametrize("mode", list(MODES))
 def test_missing_upstream_gradients_are_zeros(mode):
     case = make_case(mode, [4, 3, 1], 9, np.float64)
@@ -204,14 +225,16 @@ def test_binding_errors():
         (ValueError, r"^\[rnn\] mode must be", lambda: _C.rnn_forward(7, gates, h0, c0, w, None, bs)),
         (ValueError, r"^\[rnn\] gates has shape \(3, 8\) but must be \(3, 12\)",
          lambda: _C.rnn_forward(2, np.zeros((3, 8), f32), h0, c0, w, None, bs)),
-        (TypeError, r"^\[rnn\] w_hh has dtype float64 but h0 has dtype float32",
+        (TypeError, r"^\[rnn\] gates has dtype float32 but w_hh has dtype float64",
          lambda: _C.rnn_forward(2, gates, h0, c0, w.astype(np.float64), None, bs)),
         (ValueError, r"^\[rnn\] batch_sizes must be >= 1 and non-increasing",
          lambda: _C.rnn_forward(2, gates, h0, c0, w, None, np.array([1, 2], np.int64))),
         (ValueError, r"^\[rnn\] batch_sizes sum to 4 rows but gates has 3",
          lambda: _C.rnn_forward(2, gates, h0, c0, w, None, np.array([2, 2], np.int64))),
-        (ValueError, r"^\[rnn\] batch_sizes\[0\] is 3 but h0 holds 2",
+        (ValueError, r"^\[rnn\] h0 has shape \(2, 3\) but must be \(3, 3\)",
          lambda: _C.rnn_forward(2, gates, h0, c0, w, None, np.array([3], np.int64))),
+        (ValueError, r"^\[rnn\] h0 and c0 must both be given or both be None",
+         lambda: _C.rnn_forward(2, gates, None, c0, w, None, bs)),
         (TypeError, r"^\[rnn\] batch_sizes must be int64",
          lambda: _C.rnn_forward(2, gates, h0, c0, w, None, bs.astype(np.int32))),
         (ValueError, r"^\[rnn\] c0 is for the LSTM only",
@@ -219,7 +242,7 @@ def test_binding_errors():
         (ValueError, r"^\[rnn\] gates must be C-contiguous",
          lambda: _C.rnn_forward(2, np.zeros((12, 3), f32).T, h0, c0, w, None, bs)),
         (ValueError, r"^\[rnn\] gates must not overlap",
-         lambda: _C.rnn_forward(0, h0, h0[:, :3], None, np.zeros((3, 3), f32), None, np.array([2], np.int64))),
+         lambda: _C.rnn_forward(0, h0, h0, None, np.zeros((3, 3), f32), None, np.array([2], np.int64))),
         (TypeError, r"^\[rnn\] gates must be a numpy.ndarray", lambda: _C.rnn_forward(2, [1.0], h0, c0, w, None, bs)),
         (TypeError, r"^\[rnn\] ", lambda: _C.rnn_forward("lstm", gates, h0, c0, w, None, bs)),
         (ValueError, r"^\[rnn\] saved has shape", lambda: _C.rnn_backward(2, None, None, None, gates,

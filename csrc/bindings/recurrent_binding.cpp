@@ -91,39 +91,58 @@ int64_t batch_sizes_arg(py::handle obj, int64_t N, int64_t B, py::array* out) {
     return steps;
 }
 
+// batch_sizes[0] (the number of sequences) after a first look at the array; batch_sizes_arg checks the rest.
+int64_t first_batch_size(py::handle obj) {
+    if (!py::isinstance<py::array>(obj)) fail_type(kOp, "batch_sizes must be a numpy.ndarray, got ", type_name(obj));
+    py::array a = py::reinterpret_borrow<py::array>(obj);
+    if (!a.dtype().is(py::dtype::of<int64_t>()))
+        fail_type(kOp, "batch_sizes must be int64, got ", std::string(py::str(a.dtype())));
+    if (a.ndim() != 1 || a.shape(0) < 1)
+        fail_value(kOp, "batch_sizes must be 1-D with at least one step, got shape ", shape_str(a));
+    return static_cast<const int64_t*>(a.data())[0];
+}
+
+// w_hh (G*H, H): gives H; returns the checked array.
+py::array w_hh_arg(py::handle obj, int64_t G, int64_t* H) {
+    if (!py::isinstance<py::array>(obj)) fail_type(kOp, "w_hh must be a numpy.ndarray, got ", type_name(obj));
+    py::array any = py::reinterpret_borrow<py::array>(obj);
+    require_ndim(kOp, "w_hh", any, 2);
+    *H = any.shape(1);
+    if (*H < 1) fail_value(kOp, "w_hh must have at least one unit, got shape ", shape_str(any));
+    return array_arg("w_hh", obj, {G * *H, *H}, nullptr, nullptr);
+}
+
 py::tuple rnn_forward_py(int mode, py::object gates_obj, py::object h0_obj, py::object c0_obj, py::object w_obj,
                          py::object b_obj, py::object bs_obj, bool save, bool reverse, bool reference) {
     mode = mode_arg(mode);
     const int64_t G = rnn_gate_count(mode);
-    if (!py::isinstance<py::array>(h0_obj)) fail_type(kOp, "h0 must be a numpy.ndarray, got ", type_name(h0_obj));
-    py::array h0_any = py::reinterpret_borrow<py::array>(h0_obj);
-    require_ndim(kOp, "h0", h0_any, 2);
-    const int64_t B = h0_any.shape(0), H = h0_any.shape(1);
-    if (B < 1 || H < 1) fail_value(kOp, "h0 must have at least one sequence and one unit, got shape ", shape_str(h0_any));
-    py::array h0 = array_arg("h0", h0_obj, {B, H}, nullptr, nullptr);
+    int64_t H = 0;
+    py::array w = w_hh_arg(w_obj, G, &H);
     if (!py::isinstance<py::array>(gates_obj)) fail_type(kOp, "gates must be a numpy.ndarray, got ", type_name(gates_obj));
     py::array gates_any = py::reinterpret_borrow<py::array>(gates_obj);
     require_ndim(kOp, "gates", gates_any, 2);
     const int64_t N = gates_any.shape(0);
-    py::array gates = array_arg("gates", gates_obj, {N, G * H}, &h0, "h0");
+    py::array gates = array_arg("gates", gates_obj, {N, G * H}, &w, "w_hh");
     require_writeable(kOp, "gates", gates);
-    py::array w = array_arg("w_hh", w_obj, {G * H, H}, &h0, "h0");
-    const bool lstm = mode == RNN_LSTM;
-    py::array c0 = lstm ? array_arg("c0", c0_obj, {B, H}, &h0, "h0") : py::array();
-    if (!lstm && !c0_obj.is_none()) fail_value(kOp, "c0 is for the LSTM only; pass None");
-    bool has_b = false;
-    py::array b = mode == RNN_GRU ? optional_arg("b_hh", b_obj, {G * H}, h0, "h0", &has_b) : py::array();
-    if (mode != RNN_GRU && !b_obj.is_none())
-        fail_value(kOp, "b_hh goes into the gates' input projections except for the GRU; pass None");
+    const int64_t B = first_batch_size(bs_obj);
     py::array bs;
     const int64_t steps = batch_sizes_arg(bs_obj, N, B, &bs);
+    const bool lstm = mode == RNN_LSTM, zero_h0 = h0_obj.is_none();
+    if (!lstm && !c0_obj.is_none()) fail_value(kOp, "c0 is for the LSTM only; pass None");
+    if (lstm && zero_h0 != c0_obj.is_none()) fail_value(kOp, "h0 and c0 must both be given or both be None (zeros)");
+    py::array h0 = zero_h0 ? py::array() : array_arg("h0", h0_obj, {B, H}, &w, "w_hh");
+    py::array c0 = lstm && !zero_h0 ? array_arg("c0", c0_obj, {B, H}, &w, "w_hh") : py::array();
+    bool has_b = false;
+    py::array b = mode == RNN_GRU ? optional_arg("b_hh", b_obj, {G * H}, w, "w_hh", &has_b) : py::array();
+    if (mode != RNN_GRU && !b_obj.is_none())
+        fail_value(kOp, "b_hh goes into the gates' input projections except for the GRU; pass None");
     for (const py::array* in : {&h0, &c0, &w, &b})
         if (in->size() > 0 && overlaps(gates, *in)) fail_value(kOp, "gates must not overlap h0, c0, w_hh or b_hh");
 
-    py::array out = aligned_empty(h0.dtype(), {N, H});
-    py::array h_n = aligned_empty(h0.dtype(), {B, H});
-    py::array c_n = lstm ? aligned_empty(h0.dtype(), {B, H}) : py::array();
-    py::array saved = save ? aligned_empty(h0.dtype(), {N, rnn_saved_width(mode) * H}) : py::array();
+    py::array out = aligned_empty(w.dtype(), {N, H});
+    py::array h_n = aligned_empty(w.dtype(), {B, H});
+    py::array c_n = lstm ? aligned_empty(w.dtype(), {B, H}) : py::array();
+    py::array saved = save ? aligned_empty(w.dtype(), {N, rnn_saved_width(mode) * H}) : py::array();
     const int64_t* bsp = static_cast<const int64_t*>(bs.data());
     auto run = [&](auto tag) {
         using T = decltype(tag);
@@ -134,42 +153,33 @@ py::tuple rnn_forward_py(int mode, py::object gates_obj, py::object h0_obj, py::
         T* sv = save ? data_ptr<T>(saved) : nullptr;
         const T* wp = cdata_ptr<T>(w);
         const T* bp = has_b ? cdata_ptr<T>(b) : nullptr;
-        const T* h0p = cdata_ptr<T>(h0);
-        const T* c0p = lstm ? cdata_ptr<T>(c0) : nullptr;
+        const T* h0p = zero_h0 ? nullptr : cdata_ptr<T>(h0);
+        const T* c0p = lstm && !zero_h0 ? cdata_ptr<T>(c0) : nullptr;
         py::gil_scoped_release release;
         if (reference)
             rnn_sequence_forward_reference<T>(mode, g, o, hn, cn, sv, wp, bp, h0p, c0p, bsp, steps, B, H, reverse);
         else
             rnn_sequence_forward<T>(mode, g, o, hn, cn, sv, wp, bp, h0p, c0p, bsp, steps, B, H, reverse);
     };
-    with_dtype(float_dtype(kOp, "h0", h0), run);
+    with_dtype(float_dtype(kOp, "w_hh", w), run);
     py::object none = py::none();
     return py::make_tuple(out, h_n, lstm ? py::object(c_n) : none, save ? py::object(saved) : none);
 }
 
 py::tuple rnn_backward_py(int mode, py::object go_obj, py::object ghn_obj, py::object gcn_obj, py::object gates_obj,
                           py::object saved_obj, py::object w_obj, bool with_bias, py::object bs_obj, bool reverse,
-                          bool reference) {
+                          bool zero_h0, bool need_state_grads, bool reference) {
     mode = mode_arg(mode);
     const int64_t G = rnn_gate_count(mode);
-    if (!py::isinstance<py::array>(w_obj)) fail_type(kOp, "w_hh must be a numpy.ndarray, got ", type_name(w_obj));
-    py::array w_any = py::reinterpret_borrow<py::array>(w_obj);
-    require_ndim(kOp, "w_hh", w_any, 2);
-    const int64_t H = w_any.shape(1);
-    py::array w = array_arg("w_hh", w_obj, {G * H, H}, nullptr, nullptr);
-    if (H < 1) fail_value(kOp, "w_hh must have at least one unit, got shape ", shape_str(w));
+    int64_t H = 0;
+    py::array w = w_hh_arg(w_obj, G, &H);
     if (!py::isinstance<py::array>(gates_obj)) fail_type(kOp, "gates must be a numpy.ndarray, got ", type_name(gates_obj));
     py::array gates_any = py::reinterpret_borrow<py::array>(gates_obj);
     require_ndim(kOp, "gates", gates_any, 2);
     const int64_t N = gates_any.shape(0);
     py::array gates = array_arg("gates", gates_obj, {N, G * H}, &w, "w_hh");
     py::array saved = array_arg("saved", saved_obj, {N, rnn_saved_width(mode) * H}, &w, "w_hh");
-    // The batch comes from batch_sizes[0]; check it before the state gradients' shapes use it.
-    if (!py::isinstance<py::array>(bs_obj) || py::reinterpret_borrow<py::array>(bs_obj).ndim() != 1 ||
-        py::reinterpret_borrow<py::array>(bs_obj).shape(0) < 1 ||
-        !py::reinterpret_borrow<py::array>(bs_obj).dtype().is(py::dtype::of<int64_t>()))
-        fail_type(kOp, "batch_sizes must be a non-empty 1-D int64 numpy.ndarray");
-    const int64_t B = static_cast<const int64_t*>(py::reinterpret_borrow<py::array>(bs_obj).data())[0];
+    const int64_t B = first_batch_size(bs_obj);
     py::array bs;
     const int64_t steps = batch_sizes_arg(bs_obj, N, B, &bs);
     const bool lstm = mode == RNN_LSTM;
@@ -182,16 +192,16 @@ py::tuple rnn_backward_py(int mode, py::object go_obj, py::object ghn_obj, py::o
     py::array dgates = aligned_empty(w.dtype(), {N, G * H});
     py::array dw = aligned_zeros(w.dtype(), {G * H, H});
     py::array db = with_bias ? aligned_zeros(w.dtype(), {G * H}) : py::array();
-    py::array dh0 = aligned_empty(w.dtype(), {B, H});
-    py::array dc0 = lstm ? aligned_empty(w.dtype(), {B, H}) : py::array();
+    py::array dh0 = need_state_grads ? aligned_empty(w.dtype(), {B, H}) : py::array();
+    py::array dc0 = lstm && need_state_grads ? aligned_empty(w.dtype(), {B, H}) : py::array();
     const int64_t* bsp = static_cast<const int64_t*>(bs.data());
     auto run = [&](auto tag) {
         using T = decltype(tag);
         T* dg = data_ptr<T>(dgates);
         T* dwp = data_ptr<T>(dw);
         T* dbp = with_bias ? data_ptr<T>(db) : nullptr;
-        T* dh0p = data_ptr<T>(dh0);
-        T* dc0p = lstm ? data_ptr<T>(dc0) : nullptr;
+        T* dh0p = need_state_grads ? data_ptr<T>(dh0) : nullptr;
+        T* dc0p = lstm && need_state_grads ? data_ptr<T>(dc0) : nullptr;
         const T* gop = has_go ? cdata_ptr<T>(go) : nullptr;
         const T* ghp = has_ghn ? cdata_ptr<T>(ghn) : nullptr;
         const T* gcp = has_gcn ? cdata_ptr<T>(gcn) : nullptr;
@@ -204,11 +214,12 @@ py::tuple rnn_backward_py(int mode, py::object go_obj, py::object ghn_obj, py::o
                                                H, reverse);
         else
             rnn_sequence_backward<T>(mode, dg, dwp, dbp, dh0p, dc0p, gop, ghp, gcp, gp, svp, wp, bsp, steps, B, H,
-                                     reverse);
+                                     reverse, zero_h0);
     };
     with_dtype(float_dtype(kOp, "w_hh", w), run);
     py::object none = py::none();
-    return py::make_tuple(dgates, dw, with_bias ? py::object(db) : none, dh0, lstm ? py::object(dc0) : none);
+    return py::make_tuple(dgates, dw, with_bias ? py::object(db) : none, need_state_grads ? py::object(dh0) : none,
+                          lstm && need_state_grads ? py::object(dc0) : none);
 }
 
 }  // namespace
@@ -219,15 +230,17 @@ void bind_recurrent(py::module_& m) {
            py::arg("reverse") = false, py::arg("reference") = false,
            "One recurrent layer and direction over a packed sequence (kernels/recurrent.h). mode: 0 rnn tanh, 1 rnn "
            "relu, 2 lstm, 3 gru. gates (N, G*H): the input projections, overwritten with the gate activations. "
-           "h0 (B, H); c0 (B, H) for the LSTM, else None; w_hh (G*H, H); b_hh (G*H,) for the GRU (or None), else "
-           "None; batch_sizes: int64 (steps,). Returns (out (N, H), h_n (B, H), c_n or None, saved or None); "
-           "save=False skips what backward needs.");
+           "h0 (B, H) or None (zeros); c0 (B, H) for the LSTM (None with h0 None), else None; w_hh (G*H, H); b_hh "
+           "(G*H,) for the GRU (or None), else None; batch_sizes: int64 (steps,). Returns (out (N, H), h_n (B, H), "
+           "c_n or None, saved or None); save=False skips what backward needs.");
     def_op(m, "rnn_backward", kOp, &rnn_backward_py, py::arg("mode"), py::arg("grad_out"), py::arg("grad_h_n"),
            py::arg("grad_c_n"), py::arg("gates"), py::arg("saved"), py::arg("w_hh"), py::arg("with_bias"),
-           py::arg("batch_sizes"), py::arg("reverse") = false, py::arg("reference") = false,
+           py::arg("batch_sizes"), py::arg("reverse") = false, py::arg("zero_h0") = false,
+           py::arg("need_state_grads") = true, py::arg("reference") = false,
            "Backward of rnn_forward given the gradients of out, h_n and c_n (each may be None = zero) and the "
-           "gates / saved it returned. Returns (d gates (N, G*H) = the gradient of the input projections, "
-           "d w_hh, d b_hh or None, d h0, d c0 or None).");
+           "gates / saved it returned. zero_h0: the forward ran from h0 = None; need_state_grads=False skips d h0 "
+           "and d c0. Returns (d gates (N, G*H) = the gradient of the input projections, d w_hh, d b_hh or None, "
+           "d h0 or None, d c0 or None).");
 }
 
 }  // namespace axonal

@@ -118,9 +118,18 @@ void rnn_sequence_forward(int mode, T* gates, T* out, T* h_n, T* c_n, T* saved, 
     const std::vector<int64_t> off = step_offsets(batch_sizes, steps);
     // h_n and c_n hold the running state: a finished sequence's rows are no longer touched, so they end
     // as its last state, and a reverse direction's rows wait as h0 until their sequence starts.
+    // h0 == nullptr: zero initial states (c0 too), and the first step's hidden product is skipped (it is zero).
     T* h = h_n;
-    std::memcpy(h, h0, sizeof(T) * size_t(B * H));
-    if (mode == RNN_LSTM) std::memcpy(c_n, c0, sizeof(T) * size_t(B * H));
+    if (h0)
+        std::memcpy(h, h0, sizeof(T) * size_t(B * H));
+    else
+        std::memset(h, 0, sizeof(T) * size_t(B * H));
+    if (mode == RNN_LSTM) {
+        if (c0)
+            std::memcpy(c_n, c0, sizeof(T) * size_t(B * H));
+        else
+            std::memset(c_n, 0, sizeof(T) * size_t(B * H));
+    }
     std::vector<T> y(mode == RNN_GRU ? size_t(B * GH) : 0);  // the GRU's W_hh h, rows of the thread's block
     const int nt = team_size(B, GH, H);
     parallel_team(nt, [&](int tid, int nthr) {
@@ -131,10 +140,13 @@ void rnn_sequence_forward(int mode, T* gates, T* out, T* h_n, T* c_n, T* saved, 
             const int64_t end = batch_sizes[t] < hi ? batch_sizes[t] : hi;
             if (end <= lo) continue;
             T* g = gates + row0 * GH;
-            if (mode == RNN_GRU)
+            if (s == 0 && !h0) {
+                if (mode == RNN_GRU) std::memset(y.data() + lo * GH, 0, sizeof(T) * size_t((end - lo) * GH));
+            } else if (mode == RNN_GRU) {
                 gemm<T>(false, true, end - lo, GH, H, T(1), h + lo * H, H, w_hh, H, T(0), y.data() + lo * GH, GH);
-            else
+            } else {
                 gemm<T>(false, true, end - lo, GH, H, T(1), h + lo * H, H, w_hh, H, T(1), g + lo * GH, GH);
+            }
             const RnnStepForward<T> step{mode, g, y.data(), b_hh, h, c_n, out + row0 * H,
                                          saved ? saved + row0 * S : nullptr, H};
             if (nthr > 1)
@@ -148,12 +160,17 @@ void rnn_sequence_forward(int mode, T* gates, T* out, T* h_n, T* c_n, T* saved, 
 template <typename T>
 void rnn_sequence_backward(int mode, T* dgates, T* dw_hh, T* db_hh, T* dh0, T* dc0, const T* grad_out,
                            const T* grad_h_n, const T* grad_c_n, const T* gates, const T* saved, const T* w_hh,
-                           const int64_t* batch_sizes, int64_t steps, int64_t B, int64_t H, bool reverse) {
+                           const int64_t* batch_sizes, int64_t steps, int64_t B, int64_t H, bool reverse,
+                           bool zero_h0) {
     const int64_t GH = rnn_gate_count(mode) * H, S = rnn_saved_width(mode) * H;
     const std::vector<int64_t> off = step_offsets(batch_sizes, steps);
     const int64_t N = off[size_t(steps)];
-    // The running d h lives in dh0 and ends as its value; likewise d c in dc0.
-    T* dh = dh0;
+    // The running d h lives in dh0 and ends as its value; likewise d c in dc0 (own buffers when the caller wants
+    // neither: then the last step's d h_{t-1} product, whose only use is d h0, is skipped).
+    std::vector<T> own(dh0 ? 0 : size_t((mode == RNN_LSTM ? 2 : 1) * B * H));
+    T* dh = dh0 ? dh0 : own.data();
+    if (mode == RNN_LSTM && !dh0) dc0 = own.data() + B * H;
+    const bool need_dh0 = dh0 != nullptr;
     if (grad_h_n)
         std::memcpy(dh, grad_h_n, sizeof(T) * size_t(B * H));
     else
@@ -183,12 +200,18 @@ void rnn_sequence_backward(int mode, T* dgates, T* dw_hh, T* db_hh, T* dh0, T* d
                 parallel_for(end - lo, row_cost(mode, H), [&](int64_t a, int64_t b) { run_backward_rows(step, lo + a, lo + b); });
             // d h_{t-1} = (GRU: d h * z, left in dh by the pass +) dhh_t @ W_hh; the other cells have no direct
             // path, so beta = 0 overwrites what the pass read.
-            gemm<T>(false, false, end - lo, H, GH, T(1), dy + (row0 + lo) * GH, GH, w_hh, H,
-                    mode == RNN_GRU ? T(1) : T(0), dh + lo * H, H);
+            if (s > 0 || need_dh0)
+                gemm<T>(false, false, end - lo, H, GH, T(1), dy + (row0 + lo) * GH, GH, w_hh, H,
+                        mode == RNN_GRU ? T(1) : T(0), dh + lo * H, H);
         }
     });
-    // d W_hh += dhh^T @ h_prev over all rows (h_prev is the first H columns of saved).
-    gemm<T>(true, false, GH, H, N, T(1), dy, GH, saved, S, T(1), dw_hh, H);
+    // d W_hh += dhh^T @ h_prev over all rows (h_prev is the first H columns of saved); with zero_h0 the first
+    // step's rows (h_prev = 0) add nothing and are left out.
+    const int64_t first = reverse ? steps - 1 : 0;
+    const int64_t skip = zero_h0 ? batch_sizes[first] : 0;
+    const int64_t k0 = zero_h0 && !reverse ? skip : 0;
+    if (N - skip > 0)
+        gemm<T>(true, false, GH, H, N - skip, T(1), dy + k0 * GH, GH, saved + k0 * S, S, T(1), dw_hh, H);
     if (db_hh) add_column_sums<T>(db_hh, dy, N, GH, GH);
 }
 
@@ -196,7 +219,8 @@ void rnn_sequence_backward(int mode, T* dgates, T* dw_hh, T* db_hh, T* dh0, T* d
     template void rnn_sequence_forward<T>(int, T*, T*, T*, T*, T*, const T*, const T*, const T*, const T*,     \
                                           const int64_t*, int64_t, int64_t, int64_t, bool);                    \
     template void rnn_sequence_backward<T>(int, T*, T*, T*, T*, T*, const T*, const T*, const T*, const T*,    \
-                                           const T*, const T*, const int64_t*, int64_t, int64_t, int64_t, bool);
+                                           const T*, const T*, const int64_t*, int64_t, int64_t, int64_t, bool,  \
+                                           bool);
 AXONAL_INSTANTIATE(float)
 AXONAL_INSTANTIATE(double)
 #undef AXONAL_INSTANTIATE

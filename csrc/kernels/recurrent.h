@@ -20,7 +20,8 @@
 //                       rnn  h_{t-1};   lstm  h_{t-1}, c_{t-1}, tanh(c_t);   gru  h_{t-1}, W_hn h_{t-1} + b_hn
 //   w_hh    G*H x H   row-major, torch's weight_hh (gates stacked in torch's order)
 //   b_hh    G*H       GRU only (else nullptr; may be nullptr for a GRU without bias)
-//   h0, c0  B x H     initial states (c0: LSTM only)
+//   h0, c0  B x H     initial states (c0: LSTM only); nullptr: zeros (then both are nullptr), and the first step's
+//                     hidden product, which is zero, is skipped
 //   reverse           run from the last step to the first (the backward direction of a bidirectional layer)
 //
 // Equations (sigma the logistic sigmoid, * elementwise, x_* the gate's input projection):
@@ -36,8 +37,11 @@
 //   dw_hh   G*H x H   ACCUMULATED (+=): d W_hh
 //   db_hh   G*H       ACCUMULATED (+=) when not nullptr: d b_hh (equal to the column sums of dgates except
 //                     for the GRU's n gate, whose b_hn sits inside r * (...))
-//   dh0     B x H     OVERWRITTEN: d h0;   dc0  B x H  OVERWRITTEN, LSTM only: d c0
+//   dh0     B x H     OVERWRITTEN: d h0;   dc0  B x H  OVERWRITTEN, LSTM only: d c0. Both nullptr: not wanted
+//                     (the last step's d h_{t-1} product, needed only for them, is skipped)
 //   gates, saved, w_hh, batch_sizes, steps, B, H, reverse: as the forward call left / got them.
+//   zero_h0           the forward ran from zero initial states: the first step's rows (h_{t-1} = 0) are left out
+//                     of d W_hh's product
 //
 // Backward runs the steps in the reverse order of the forward, one GEMM per step for the hidden part,
 // and d W_hh as a single GEMM over all steps at the end, so its cost is linear in the number of steps.
@@ -65,7 +69,8 @@ void rnn_sequence_forward(int mode, T* gates, T* out, T* h_n, T* c_n, T* saved, 
 template <typename T>
 void rnn_sequence_backward(int mode, T* dgates, T* dw_hh, T* db_hh, T* dh0, T* dc0, const T* grad_out,
                            const T* grad_h_n, const T* grad_c_n, const T* gates, const T* saved, const T* w_hh,
-                           const int64_t* batch_sizes, int64_t steps, int64_t B, int64_t H, bool reverse);
+                           const int64_t* batch_sizes, int64_t steps, int64_t B, int64_t H, bool reverse,
+                           bool zero_h0);
 
 template <typename T>
 void rnn_sequence_forward_reference(int mode, T* gates, T* out, T* h_n, T* c_n, T* saved, const T* w_hh,

@@ -170,7 +170,7 @@ void rnn_sequence_backward_reference(int mode, T* dgates, T* dw_hh, T* db_hh, T*
             db_hh[k] += T(acc);
         }
     }
-    for (int64_t i = 0; i < B * H; ++i) {
+    for (int64_t i = 0; dh0 && i < B * H; ++i) {
         dh0[i] = T(dh[size_t(i)]);
         if (mode == RNN_LSTM) dc0[i] = T(dc[size_t(i)]);
     }

@@ -185,13 +185,16 @@ cpu = CpuBackend()
 # ---- recurrent layers (appended: issue 15) ------------------------------------------------------------------
 def _rnn_forward(self, mode, gates, h0, c0, w_hh, b_hh, batch_sizes, save, reverse):
     """One layer and direction over a packed sequence (csrc/kernels/recurrent.h): (out, h_n, c_n or None,
-    saved or None); ``gates`` (the input projections) is overwritten with the gate activations."""
+    saved or None); ``gates`` (the input projections) is overwritten with the gate activations; h0 / c0 None
+    mean zeros."""
     return _C.rnn_forward(mode, gates, h0, c0, w_hh, b_hh, batch_sizes, save, reverse)
 
 
-def _rnn_backward(self, mode, grad_out, grad_h_n, grad_c_n, gates, saved, w_hh, with_bias, batch_sizes, reverse):
-    """(d gates, d w_hh, d b_hh or None, d h0, d c0 or None) for rnn_forward's results."""
-    return _C.rnn_backward(mode, grad_out, grad_h_n, grad_c_n, gates, saved, w_hh, with_bias, batch_sizes, reverse)
+def _rnn_backward(self, mode, grad_out, grad_h_n, grad_c_n, gates, saved, w_hh, with_bias, batch_sizes, reverse,
+                  zero_h0, need_state_grads):
+    """(d gates, d w_hh, d b_hh or None, d h0 or None, d c0 or None) for rnn_forward's results."""
+    return _C.rnn_backward(mode, grad_out, grad_h_n, grad_c_n, gates, saved, w_hh, with_bias, batch_sizes, reverse,
+                           zero_h0, need_state_grads)
 
 
 CpuBackend.rnn_forward = _rnn_forward

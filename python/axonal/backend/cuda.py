@@ -407,11 +407,12 @@ def _rnn_forward(self, mode, gates, h0, c0, w_hh, b_hh, batch_sizes, save, rever
     return recurrent_xp.rnn_forward(self.xp, self.matmul, mode, gates, h0, c0, w_hh, b_hh, batch_sizes, save, reverse)
 
 
-def _rnn_backward(self, mode, grad_out, grad_h_n, grad_c_n, gates, saved, w_hh, with_bias, batch_sizes, reverse):
+def _rnn_backward(self, mode, grad_out, grad_h_n, grad_c_n, gates, saved, w_hh, with_bias, batch_sizes, reverse,
+                  zero_h0, need_state_grads):
     from . import recurrent_xp
 
     return recurrent_xp.rnn_backward(self.xp, self.matmul, mode, grad_out, grad_h_n, grad_c_n, gates, saved, w_hh,
-                                     with_bias, batch_sizes, reverse)
+                                     with_bias, batch_sizes, reverse, zero_h0, need_state_grads)
 
 
 CudaBackend.rnn_forward = _rnn_forward

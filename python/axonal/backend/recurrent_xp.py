@@ -27,12 +27,15 @@ def _steps(batch_sizes, reverse):
 def rnn_forward(xp, matmul, mode, gates, h0, c0, w_hh, b_hh, batch_sizes, save=True, reverse=False):
     """(out (N, H), h_n, c_n or None, saved tuple or None); ``matmul`` is the backend's."""
     steps, N = _steps(batch_sizes, reverse)
-    B, H = h0.shape
-    h = h0.copy()
-    c = c0.copy() if mode == LSTM else None
-    out = xp.empty((N, H), dtype=h0.dtype)
-    h_prev = xp.empty((N, H), dtype=h0.dtype) if save else None
-    extra = xp.empty((N, 2 * H if mode == LSTM else H), dtype=h0.dtype) if save and mode in (LSTM, GRU) else None
+    B, H = int(batch_sizes[0]), w_hh.shape[1]
+    h = h0.copy() if h0 is not None else xp.zeros((B, H), dtype=w_hh.dtype)
+    c = None
+    if mode == LSTM:
+        c = c0.copy() if c0 is not None else xp.zeros((B, H), dtype=w_hh.dtype)
+    dt = w_hh.dtype
+    out = xp.empty((N, H), dtype=dt)
+    h_prev = xp.empty((N, H), dtype=dt) if save else None
+    extra = xp.empty((N, 2 * H if mode == LSTM else H), dtype=dt) if save and mode in (LSTM, GRU) else None
     w_t = w_hh.T
     for t, b, r0 in steps:
         rows = slice(r0, r0 + b)
@@ -75,8 +78,9 @@ def rnn_forward(xp, matmul, mode, gates, h0, c0, w_hh, b_hh, batch_sizes, save=T
 
 
 def rnn_backward(xp, matmul, mode, grad_out, grad_h_n, grad_c_n, gates, saved, w_hh, with_bias, batch_sizes,
-                 reverse=False):
-    """(d gates, d w_hh, d b_hh or None, d h0, d c0 or None), as axonal._C.rnn_backward."""
+                 reverse=False, zero_h0=False, need_state_grads=True):
+    """(d gates, d w_hh, d b_hh or None, d h0 or None, d c0 or None), as axonal._C.rnn_backward (zero_h0 changes
+    nothing here: h_prev is stored as zeros)."""
     steps, N = _steps(batch_sizes, reverse)
     h_prev, extra, _ = saved
     GH, H = w_hh.shape
@@ -120,4 +124,6 @@ def rnn_backward(xp, matmul, mode, grad_out, grad_h_n, grad_c_n, gates, saved, w
         dh[:b] = back if direct is None else back + direct
     dw = matmul(dy.T, h_prev)
     db = dy.sum(axis=0) if with_bias else None
+    if not need_state_grads:
+        return dgates, dw, db, None, None
     return dgates, dw, db, dh, dc

@@ -41,10 +41,9 @@ class RecurrentLayer(Function):
         B = int(batch_sizes[0])
         dt = x.dtype
         save = is_grad_enabled() and any(ctx.needs_input_grad)
-        if h0 is None:
-            h0 = xp.zeros((num_dirs, B, H), dtype=dt)
-        if lstm and c0 is None:
-            c0 = xp.zeros((num_dirs, B, H), dtype=dt)
+        if lstm and (h0 is None) != (c0 is None):  # (the layers pass both or neither; a lone one meets zeros)
+            zeros = xp.zeros((num_dirs, B, H), dtype=dt)
+            h0, c0 = (zeros if h0 is None else h0), (zeros if c0 is None else c0)
         N = x.shape[0]
         flat = xp.empty(N * num_dirs * H + (2 if lstm else 1) * num_dirs * B * H, dtype=dt)
         out = flat[:N * num_dirs * H].reshape(N, num_dirs * H)
@@ -59,7 +58,8 @@ class RecurrentLayer(Function):
             if b_hh is not None and mode != "GRU":  # the GRU's b_hn sits inside r * (...): its kernel adds b_hh
                 gates += b_hh
             o, hn, cn, saved = bk.rnn_forward(
-                code, gates, xp.ascontiguousarray(h0[d]), xp.ascontiguousarray(c0[d]) if lstm else None,
+                code, gates, None if h0 is None else xp.ascontiguousarray(h0[d]),
+                xp.ascontiguousarray(c0[d]) if lstm and c0 is not None else None,
                 xp.ascontiguousarray(w_hh), b_hh if mode == "GRU" else None, batch_sizes, save, d == 1)
             out[:, d * H:(d + 1) * H] = o
             h_n[d] = hn
@@ -71,6 +71,7 @@ class RecurrentLayer(Function):
             ctx.x = x
             ctx.conf = (mode, batch_sizes, num_dirs, N, B, H)
             ctx.weights = weights
+            ctx.zero_h0 = h0 is None
         return flat
 
     @staticmethod
@@ -84,6 +85,7 @@ class RecurrentLayer(Function):
         g_hn = g[N * num_dirs * H:N * num_dirs * H + num_dirs * B * H].reshape(num_dirs, B, H)
         g_cn = g[N * num_dirs * H + num_dirs * B * H:].reshape(num_dirs, B, H) if lstm else None
         gx = None
+        state_grads = needs[4] or (lstm and needs[5])
         gh0 = xp.empty((num_dirs, B, H), dtype=g.dtype) if needs[4] else None
         gc0 = xp.empty((num_dirs, B, H), dtype=g.dtype) if lstm and needs[5] else None
         grads = []
@@ -94,7 +96,7 @@ class RecurrentLayer(Function):
             dgates, dw_hh, db_hh, dh0, dc0 = bk.rnn_backward(
                 code, xp.ascontiguousarray(g_out[:, d * H:(d + 1) * H]), xp.ascontiguousarray(g_hn[d]),
                 xp.ascontiguousarray(g_cn[d]) if lstm else None, gates, saved, xp.ascontiguousarray(w_hh),
-                with_bias, batch_sizes, d == 1)
+                with_bias, batch_sizes, d == 1, ctx.zero_h0, state_grads)
             if needs[3]:
                 part = bk.matmul(dgates, w_ih)
                 gx = part if gx is None else gx + part
