@@ -113,7 +113,8 @@ py::array w_hh_arg(py::handle obj, int64_t G, int64_t* H) {
 }
 
 py::tuple rnn_forward_py(int mode, py::object gates_obj, py::object h0_obj, py::object c0_obj, py::object w_obj,
-                         py::object b_obj, py::object bs_obj, bool save, bool reverse, bool reference) {
+                         py::object b_obj, py::object bs_obj, bool save, bool reverse, py::object bx_obj,
+                         bool reference) {
     mode = mode_arg(mode);
     const int64_t G = rnn_gate_count(mode);
     int64_t H = 0;
@@ -135,9 +136,12 @@ py::tuple rnn_forward_py(int mode, py::object gates_obj, py::object h0_obj, py::
     bool has_b = false;
     py::array b = mode == RNN_GRU ? optional_arg("b_hh", b_obj, {G * H}, w, "w_hh", &has_b) : py::array();
     if (mode != RNN_GRU && !b_obj.is_none())
-        fail_value(kOp, "b_hh goes into the gates' input projections except for the GRU; pass None");
-    for (const py::array* in : {&h0, &c0, &w, &b})
-        if (in->size() > 0 && overlaps(gates, *in)) fail_value(kOp, "gates must not overlap h0, c0, w_hh or b_hh");
+        fail_value(kOp, "b_hh is the GRU's alone (the other cells take b_ih + b_hh as b_x); pass None");
+    bool has_bx = false;
+    py::array bx = optional_arg("b_x", bx_obj, {G * H}, w, "w_hh", &has_bx);
+    for (const py::array* in : {&h0, &c0, &w, &b, &bx})
+        if (in->size() > 0 && overlaps(gates, *in))
+            fail_value(kOp, "gates must not overlap h0, c0, w_hh, b_hh or b_x");
 
     py::array out = aligned_empty(w.dtype(), {N, H});
     py::array h_n = aligned_empty(w.dtype(), {B, H});
@@ -153,13 +157,15 @@ py::tuple rnn_forward_py(int mode, py::object gates_obj, py::object h0_obj, py::
         T* sv = save ? data_ptr<T>(saved) : nullptr;
         const T* wp = cdata_ptr<T>(w);
         const T* bp = has_b ? cdata_ptr<T>(b) : nullptr;
+        const T* bxp = has_bx ? cdata_ptr<T>(bx) : nullptr;
         const T* h0p = zero_h0 ? nullptr : cdata_ptr<T>(h0);
         const T* c0p = lstm && !zero_h0 ? cdata_ptr<T>(c0) : nullptr;
         py::gil_scoped_release release;
         if (reference)
-            rnn_sequence_forward_reference<T>(mode, g, o, hn, cn, sv, wp, bp, h0p, c0p, bsp, steps, B, H, reverse);
+            rnn_sequence_forward_reference<T>(mode, g, o, hn, cn, sv, wp, bp, bxp, h0p, c0p, bsp, steps, B, H,
+                                              reverse);
         else
-            rnn_sequence_forward<T>(mode, g, o, hn, cn, sv, wp, bp, h0p, c0p, bsp, steps, B, H, reverse);
+            rnn_sequence_forward<T>(mode, g, o, hn, cn, sv, wp, bp, bxp, h0p, c0p, bsp, steps, B, H, reverse);
     };
     with_dtype(float_dtype(kOp, "w_hh", w), run);
     py::object none = py::none();
@@ -227,9 +233,10 @@ py::tuple rnn_backward_py(int mode, py::object go_obj, py::object ghn_obj, py::o
 void bind_recurrent(py::module_& m) {
     def_op(m, "rnn_forward", kOp, &rnn_forward_py, py::arg("mode"), py::arg("gates"), py::arg("h0"), py::arg("c0"),
            py::arg("w_hh"), py::arg("b_hh"), py::arg("batch_sizes"), py::arg("save") = true,
-           py::arg("reverse") = false, py::arg("reference") = false,
+           py::arg("reverse") = false, py::arg("b_x") = py::none(), py::arg("reference") = false,
            "One recurrent layer and direction over a packed sequence (kernels/recurrent.h). mode: 0 rnn tanh, 1 rnn "
-           "relu, 2 lstm, 3 gru. gates (N, G*H): the input projections, overwritten with the gate activations. "
+           "relu, 2 lstm, 3 gru. gates (N, G*H): the input projections without bias, overwritten with the gate "
+           "activations; b_x (G*H,) or None: the bias added to them (b_ih + b_hh; the GRU: b_ih). "
            "h0 (B, H) or None (zeros); c0 (B, H) for the LSTM (None with h0 None), else None; w_hh (G*H, H); b_hh "
            "(G*H,) for the GRU (or None), else None; batch_sizes: int64 (steps,). Returns (out (N, H), h_n (B, H), "
            "c_n or None, saved or None); save=False skips what backward needs.");

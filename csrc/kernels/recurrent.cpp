@@ -112,9 +112,12 @@ std::vector<int64_t> row_blocks(const int64_t* batch_sizes, int64_t steps, int64
 
 template <typename T>
 void rnn_sequence_forward(int mode, T* gates, T* out, T* h_n, T* c_n, T* saved, const T* w_hh, const T* b_hh,
-                          const T* h0, const T* c0, const int64_t* batch_sizes, int64_t steps, int64_t B,
-                          int64_t H, bool reverse) {
+                          const T* b_x, const T* h0, const T* c0, const int64_t* batch_sizes, int64_t steps,
+                          int64_t B, int64_t H, bool reverse) {
     const int64_t GH = rnn_gate_count(mode) * H, S = rnn_saved_width(mode) * H;
+    const std::vector<T> zeros(b_x && b_hh ? 0 : size_t(GH), T(0));  // for a missing bias
+    if (!b_x) b_x = zeros.data();
+    if (!b_hh) b_hh = zeros.data();
     const std::vector<int64_t> off = step_offsets(batch_sizes, steps);
     // h_n and c_n hold the running state: a finished sequence's rows are no longer touched, so they end
     // as its last state, and a reverse direction's rows wait as h0 until their sequence starts.
@@ -147,7 +150,7 @@ void rnn_sequence_forward(int mode, T* gates, T* out, T* h_n, T* c_n, T* saved, 
             } else {
                 gemm<T>(false, true, end - lo, GH, H, T(1), h + lo * H, H, w_hh, H, T(1), g + lo * GH, GH);
             }
-            const RnnStepForward<T> step{mode, g, y.data(), b_hh, h, c_n, out + row0 * H,
+            const RnnStepForward<T> step{mode, g, b_x, y.data(), b_hh, h, c_n, out + row0 * H,
                                          saved ? saved + row0 * S : nullptr, H};
             if (nthr > 1)
                 run_forward_rows(step, lo, end);
@@ -217,7 +220,7 @@ void rnn_sequence_backward(int mode, T* dgates, T* dw_hh, T* db_hh, T* dh0, T* d
 
 #define AXONAL_INSTANTIATE(T)                                                                                   \
     template void rnn_sequence_forward<T>(int, T*, T*, T*, T*, T*, const T*, const T*, const T*, const T*,     \
-                                          const int64_t*, int64_t, int64_t, int64_t, bool);                    \
+                                          const T*, const int64_t*, int64_t, int64_t, int64_t, bool);          \
     template void rnn_sequence_backward<T>(int, T*, T*, T*, T*, T*, const T*, const T*, const T*, const T*,    \
                                            const T*, const T*, const int64_t*, int64_t, int64_t, int64_t, bool,  \
                                            bool);

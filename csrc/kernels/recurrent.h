@@ -10,8 +10,8 @@
 // rows in all. A padded (T, B, .) batch is the case batch_sizes[t] == B for all t. Row b of every step
 // belongs to sequence b.
 //
-//   gates   N x G*H   in: the input projections (LSTM and RNN: with b_ih + b_hh already added; GRU: with
-//                     b_ih only). Out (overwritten in place): the gate activations, saved for backward:
+//   gates   N x G*H   in: the input projections x_t W_ih^T, without bias. Out (overwritten in place): the gate
+//                     activations, saved for backward:
 //                       rnn  h_t;   lstm  i, f, g, o (after sigmoid / tanh);   gru  r, z, n
 //   out     N x H     h_t of every step (the layer's output)
 //   h_n     B x H     the last hidden state of each sequence (for reverse: the state after step 0)
@@ -20,6 +20,7 @@
 //                       rnn  h_{t-1};   lstm  h_{t-1}, c_{t-1}, tanh(c_t);   gru  h_{t-1}, W_hn h_{t-1} + b_hn
 //   w_hh    G*H x H   row-major, torch's weight_hh (gates stacked in torch's order)
 //   b_hh    G*H       GRU only (else nullptr; may be nullptr for a GRU without bias)
+//   b_x     G*H       the bias added to the input projections (LSTM / RNN: b_ih + b_hh; GRU: b_ih), or nullptr
 //   h0, c0  B x H     initial states (c0: LSTM only); nullptr: zeros (then both are nullptr), and the first step's
 //                     hidden product, which is zero, is skipped
 //   reverse           run from the last step to the first (the backward direction of a bidirectional layer)
@@ -63,8 +64,8 @@ inline int rnn_saved_width(int mode) { return mode == RNN_LSTM ? 3 : mode == RNN
 
 template <typename T>
 void rnn_sequence_forward(int mode, T* gates, T* out, T* h_n, T* c_n, T* saved, const T* w_hh, const T* b_hh,
-                          const T* h0, const T* c0, const int64_t* batch_sizes, int64_t steps, int64_t B,
-                          int64_t H, bool reverse);
+                          const T* b_x, const T* h0, const T* c0, const int64_t* batch_sizes, int64_t steps,
+                          int64_t B, int64_t H, bool reverse);
 
 template <typename T>
 void rnn_sequence_backward(int mode, T* dgates, T* dw_hh, T* db_hh, T* dh0, T* dc0, const T* grad_out,
@@ -74,8 +75,8 @@ void rnn_sequence_backward(int mode, T* dgates, T* dw_hh, T* db_hh, T* dh0, T* d
 
 template <typename T>
 void rnn_sequence_forward_reference(int mode, T* gates, T* out, T* h_n, T* c_n, T* saved, const T* w_hh,
-                                    const T* b_hh, const T* h0, const T* c0, const int64_t* batch_sizes,
-                                    int64_t steps, int64_t B, int64_t H, bool reverse);
+                                    const T* b_hh, const T* b_x, const T* h0, const T* c0,
+                                    const int64_t* batch_sizes, int64_t steps, int64_t B, int64_t H, bool reverse);
 
 template <typename T>
 void rnn_sequence_backward_reference(int mode, T* dgates, T* dw_hh, T* db_hh, T* dh0, T* dc0, const T* grad_out,

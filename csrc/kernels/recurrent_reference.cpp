@@ -41,11 +41,11 @@ std::vector<double> widen(const T* p, int64_t n) {
 
 template <typename T>
 void rnn_sequence_forward_reference(int mode, T* gates, T* out, T* h_n, T* c_n, T* saved, const T* w_hh,
-                                    const T* b_hh, const T* h0, const T* c0, const int64_t* batch_sizes,
-                                    int64_t steps, int64_t B, int64_t H, bool reverse) {
+                                    const T* b_hh, const T* b_x, const T* h0, const T* c0,
+                                    const int64_t* batch_sizes, int64_t steps, int64_t B, int64_t H, bool reverse) {
     const int64_t G = rnn_gate_count(mode), GH = G * H, S = rnn_saved_width(mode) * H;
     const std::vector<int64_t> off = row_offsets(batch_sizes, steps);
-    std::vector<double> w = widen(w_hh, GH * H), bh = widen(b_hh, GH);
+    std::vector<double> w = widen(w_hh, GH * H), bh = widen(b_hh, GH), bx = widen(b_x, GH);
     std::vector<double> h = widen(h0, B * H), c = widen(mode == RNN_LSTM ? c0 : nullptr, B * H), y;
     for (int64_t s = 0; s < steps; ++s) {
         const int64_t t = reverse ? steps - 1 - s : s, b = batch_sizes[t];
@@ -53,6 +53,7 @@ void rnn_sequence_forward_reference(int mode, T* gates, T* out, T* h_n, T* c_n, 
         for (int64_t r = 0; r < b; ++r) {
             const int64_t row = off[size_t(t)] + r;
             T* g = gates + row * GH;
+            for (int64_t k = 0; k < GH; ++k) g[k] = T(double(g[k]) + bx[size_t(k)]);  // the input-side bias
             T* sv = saved ? saved + row * S : nullptr;
             const double* yr = y.data() + r * GH;
             for (int64_t j = 0; j < H; ++j) {
@@ -178,7 +179,8 @@ void rnn_sequence_backward_reference(int mode, T* dgates, T* dw_hh, T* db_hh, T*
 
 #define AXONAL_INSTANTIATE(T)                                                                                  \
     template void rnn_sequence_forward_reference<T>(int, T*, T*, T*, T*, T*, const T*, const T*, const T*,   \
-                                                    const T*, const int64_t*, int64_t, int64_t, int64_t, bool); \
+                                                    const T*, const T*, const int64_t*, int64_t, int64_t,       \
+                                                    int64_t, bool);                                             \
     template void rnn_sequence_backward_reference<T>(int, T*, T*, T*, T*, T*, const T*, const T*, const T*,  \
                                                      const T*, const T*, const T*, const int64_t*, int64_t,  \
                                                      int64_t, int64_t, bool);

@@ -4,8 +4,10 @@
 // once per instruction set.
 //
 // Pointers address the step's first row (sequence 0 at this step); row r of a step is at +r * (width):
-//   gates  (rows x GH)  forward in: pre-activations (input projections; + W_hh h for RNN/LSTM), out: activations
-//   y      (rows x GH)  GRU only: W_hh h (without b_hh); b_hh (GH) or nullptr
+//   gates  (rows x GH)  forward in: pre-activations without bias (input projections; + W_hh h for RNN/LSTM), out:
+//                       activations
+//   b_x    (GH)         the bias added to every row's gates (LSTM / RNN: b_ih + b_hh; GRU: b_ih); never nullptr
+//   y      (rows x GH)  GRU only: W_hh h (without b_hh); b_hh (GH), never nullptr (zeros when the layer has none)
 //   h, c   (rows x H)   the running state, updated in place; out (rows x H): h_t; saved (rows x S) or nullptr
 //   backward: grad_out (rows x H) or nullptr, dh / dcell (rows x H) running gradients, dgates (rows x GH),
 //             dy (rows x GH) the GRU's hidden-product gradient (the other cells: dy == dgates)
@@ -18,6 +20,7 @@ template <typename T>
 struct RnnStepForward {
     int mode;
     T* gates;
+    const T* b_x;
     const T* y;
     const T* b_hh;
     T* h;

@@ -80,25 +80,31 @@ inline double tanh_fast(double x) { return std::tanh(x); }
 // ---- forward: one row per call ---------------------------------------------------------------------------
 
 template <typename T, bool Save>
-void rnn_row(bool relu, T* __restrict g, T* __restrict h, T* __restrict out, T* __restrict sv, int64_t H) {
+void rnn_row(bool relu, T* __restrict g, const T* __restrict bx, T* __restrict h, T* __restrict out,
+             T* __restrict sv, int64_t H) {
     if (Save)
         for (int64_t j = 0; j < H; ++j) sv[j] = h[j];
     if (relu) {
-        for (int64_t j = 0; j < H; ++j) g[j] = g[j] < T(0) ? T(0) : g[j];  // NaN passes, as torch's relu
+        for (int64_t j = 0; j < H; ++j) {
+            const T v = g[j] + bx[j];
+            g[j] = v < T(0) ? T(0) : v;  // NaN passes, as torch's relu
+        }
     } else {
-        for (int64_t j = 0; j < H; ++j) g[j] = tanh_fast(g[j]);
+        for (int64_t j = 0; j < H; ++j) g[j] = tanh_fast(g[j] + bx[j]);
     }
     for (int64_t j = 0; j < H; ++j) h[j] = out[j] = g[j];
 }
 
 template <typename T, bool Save>
-void lstm_row(T* __restrict g, T* __restrict h, T* __restrict c, T* __restrict out, T* __restrict sv, int64_t H) {
+void lstm_row(T* __restrict g, const T* __restrict bx, T* __restrict h, T* __restrict c, T* __restrict out,
+              T* __restrict sv, int64_t H) {
     T* __restrict gi = g;
     T* __restrict gf = g + H;
     T* __restrict gg = g + 2 * H;
     T* __restrict go = g + 3 * H;
     for (int64_t j = 0; j < H; ++j) {
-        const T i = sigmoid_fast(gi[j]), f = sigmoid_fast(gf[j]), u = tanh_fast(gg[j]), o = sigmoid_fast(go[j]);
+        const T i = sigmoid_fast(gi[j] + bx[j]), f = sigmoid_fast(gf[j] + bx[H + j]);
+        const T u = tanh_fast(gg[j] + bx[2 * H + j]), o = sigmoid_fast(go[j] + bx[3 * H + j]);
         const T cp = c[j];
         const T cn = f * cp + i * u;
         const T tc = tanh_fast(cn);
@@ -111,17 +117,16 @@ void lstm_row(T* __restrict g, T* __restrict h, T* __restrict c, T* __restrict o
     }
 }
 
-template <typename T, bool Save, bool Bias>
-void gru_row(T* __restrict g, const T* __restrict y, const T* __restrict b_hh, T* __restrict h, T* __restrict out,
-             T* __restrict sv, int64_t H) {
+template <typename T, bool Save>
+void gru_row(T* __restrict g, const T* __restrict bx, const T* __restrict y, const T* __restrict b_hh,
+             T* __restrict h, T* __restrict out, T* __restrict sv, int64_t H) {
     T* __restrict gr = g;
     T* __restrict gz = g + H;
     T* __restrict gn = g + 2 * H;
     for (int64_t j = 0; j < H; ++j) {
-        T hr = y[j], hz = y[H + j], hn = y[2 * H + j];
-        if (Bias) hr += b_hh[j], hz += b_hh[H + j], hn += b_hh[2 * H + j];
-        const T r = sigmoid_fast(gr[j] + hr), z = sigmoid_fast(gz[j] + hz);
-        const T n = tanh_fast(gn[j] + r * hn);
+        const T hr = y[j] + b_hh[j], hz = y[H + j] + b_hh[H + j], hn = y[2 * H + j] + b_hh[2 * H + j];
+        const T r = sigmoid_fast(gr[j] + bx[j] + hr), z = sigmoid_fast(gz[j] + bx[H + j] + hz);
+        const T n = tanh_fast(gn[j] + bx[2 * H + j] + r * hn);
         const T hp = h[j];
         const T hnew = (T(1) - z) * n + z * hp;
         gr[j] = r, gz[j] = z, gn[j] = n;
@@ -138,13 +143,11 @@ void forward_rows_impl(const RnnStepForward<T>& s, int64_t lo, int64_t hi) {
         T* g = s.gates + r * GH;
         T* sv = Save ? s.saved + r * S : nullptr;
         if (s.mode == RNN_LSTM)
-            lstm_row<T, Save>(g, s.h + r * H, s.c + r * H, s.out + r * H, sv, H);
-        else if (s.mode == RNN_GRU && s.b_hh)
-            gru_row<T, Save, true>(g, s.y + r * GH, s.b_hh, s.h + r * H, s.out + r * H, sv, H);
+            lstm_row<T, Save>(g, s.b_x, s.h + r * H, s.c + r * H, s.out + r * H, sv, H);
         else if (s.mode == RNN_GRU)
-            gru_row<T, Save, false>(g, s.y + r * GH, nullptr, s.h + r * H, s.out + r * H, sv, H);
+            gru_row<T, Save>(g, s.b_x, s.y + r * GH, s.b_hh, s.h + r * H, s.out + r * H, sv, H);
         else
-            rnn_row<T, Save>(s.mode == RNN_RELU, g, s.h + r * H, s.out + r * H, sv, H);
+            rnn_row<T, Save>(s.mode == RNN_RELU, g, s.b_x, s.h + r * H, s.out + r * H, sv, H);
     }
 }
 

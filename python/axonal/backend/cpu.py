@@ -183,11 +183,11 @@ cpu = CpuBackend()
 
 
 # ---- recurrent layers (appended: issue 15) ------------------------------------------------------------------
-def _rnn_forward(self, mode, gates, h0, c0, w_hh, b_hh, batch_sizes, save, reverse):
+def _rnn_forward(self, mode, gates, h0, c0, w_hh, b_hh, batch_sizes, save, reverse, b_x):
     """One layer and direction over a packed sequence (csrc/kernels/recurrent.h): (out, h_n, c_n or None,
-    saved or None); ``gates`` (the input projections) is overwritten with the gate activations; h0 / c0 None
-    mean zeros."""
-    return _C.rnn_forward(mode, gates, h0, c0, w_hh, b_hh, batch_sizes, save, reverse)
+    saved or None); ``gates`` (the input projections, without bias) is overwritten with the gate activations;
+    b_x is the input-side bias (b_ih + b_hh; the GRU: b_ih) or None; h0 / c0 None mean zeros."""
+    return _C.rnn_forward(mode, gates, h0, c0, w_hh, b_hh, batch_sizes, save, reverse, b_x)
 
 
 def _rnn_backward(self, mode, grad_out, grad_h_n, grad_c_n, gates, saved, w_hh, with_bias, batch_sizes, reverse,

@@ -401,10 +401,11 @@ def device_count():
 # ---- recurrent layers (appended: issue 15) ------------------------------------------------------------------
 # No CUDA kernels yet: the array-module version of the same contract (backend/recurrent_xp.py), one matmul per
 # step through this backend's GEMM kernel and CuPy elementwise math for the gates.
-def _rnn_forward(self, mode, gates, h0, c0, w_hh, b_hh, batch_sizes, save, reverse):
+def _rnn_forward(self, mode, gates, h0, c0, w_hh, b_hh, batch_sizes, save, reverse, b_x):
     from . import recurrent_xp
 
-    return recurrent_xp.rnn_forward(self.xp, self.matmul, mode, gates, h0, c0, w_hh, b_hh, batch_sizes, save, reverse)
+    return recurrent_xp.rnn_forward(self.xp, self.matmul, mode, gates, h0, c0, w_hh, b_hh, batch_sizes, save, reverse,
+                                    b_x)
 
 
 def _rnn_backward(self, mode, grad_out, grad_h_n, grad_c_n, gates, saved, w_hh, with_bias, batch_sizes, reverse,

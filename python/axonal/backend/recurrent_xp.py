@@ -24,9 +24,11 @@ def _steps(batch_sizes, reverse):
     return [(t, sizes[t], offsets[t]) for t in order], offsets[-1]
 
 
-def rnn_forward(xp, matmul, mode, gates, h0, c0, w_hh, b_hh, batch_sizes, save=True, reverse=False):
+def rnn_forward(xp, matmul, mode, gates, h0, c0, w_hh, b_hh, batch_sizes, save=True, reverse=False, b_x=None):
     """(out (N, H), h_n, c_n or None, saved tuple or None); ``matmul`` is the backend's."""
     steps, N = _steps(batch_sizes, reverse)
+    if b_x is not None:
+        gates += b_x
     B, H = int(batch_sizes[0]), w_hh.shape[1]
     h = h0.copy() if h0 is not None else xp.zeros((B, H), dtype=w_hh.dtype)
     c = None

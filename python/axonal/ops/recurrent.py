@@ -53,14 +53,13 @@ class RecurrentLayer(Function):
         for d in range(num_dirs):
             w_ih, w_hh, b_ih, b_hh = weights[4 * d:4 * d + 4]
             gates = bk.matmul(x, w_ih.T)  # the input projections of every step: one GEMM
-            if b_ih is not None:
-                gates += b_ih
-            if b_hh is not None and mode != "GRU":  # the GRU's b_hn sits inside r * (...): its kernel adds b_hh
-                gates += b_hh
+            # The gate pass adds the input-side bias (b_ih + b_hh, or the GRU's b_ih: its b_hn sits inside
+            # r * (...), so the GRU's b_hh goes to the kernel apart) while it reads the gates anyway.
+            b_x = b_ih if mode == "GRU" or b_hh is None else (b_hh if b_ih is None else b_ih + b_hh)
             o, hn, cn, saved = bk.rnn_forward(
                 code, gates, None if h0 is None else xp.ascontiguousarray(h0[d]),
                 xp.ascontiguousarray(c0[d]) if lstm and c0 is not None else None,
-                xp.ascontiguousarray(w_hh), b_hh if mode == "GRU" else None, batch_sizes, save, d == 1)
+                xp.ascontiguousarray(w_hh), b_hh if mode == "GRU" else None, batch_sizes, save, d == 1, b_x)
             out[:, d * H:(d + 1) * H] = o
             h_n[d] = hn
             if lstm:
