@@ -421,3 +421,27 @@ def test_layers_on_every_device(device, kind):
                        + [p.grad.cpu().numpy() for p in layer.parameters()])
     for a, b in zip(*results):
         np.testing.assert_allclose(b, a, rtol=1e-4, atol=1e-5)
+
+
+def _graph_nodes(t):
+    seen, stack = set(), [t]
+    while stack:
+        ctx = stack.pop()._ctx
+        if ctx is None or id(ctx) in seen:
+            continue
+        seen.add(id(ctx))
+        stack.extend(i for i in ctx.inputs if hasattr(i, "_ctx"))
+    return len(seen)
+
+
+@pytest.mark.parametrize("kind", ["lstm", "gru"])
+def test_graph_size_does_not_grow_with_the_sequence(kind):
+    """Each layer is one node over the whole sequence: the graph of 5 steps and of 200 steps is the same size, so
+    backpropagation through time does no per-step bookkeeping (and no per-step full-size zero gradients)."""
+    name, extra = KINDS[kind]
+    layer = getattr(nn, name)(3, 4, num_layers=2, bidirectional=True, **extra)
+    sizes = []
+    for steps in (5, 200):
+        out, state = layer(ax.tensor(randn(steps, 2, 3), requires_grad=True))
+        sizes.append(_graph_nodes(out[-1].sum() + (state[0] if kind == "lstm" else state).sum()))
+    assert sizes[0] == sizes[1] and sizes[0] < 20
