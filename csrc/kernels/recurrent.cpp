@@ -21,6 +21,10 @@
 #include "kernels/recurrent.h"
 #include "kernels/recurrent_rows.h"
 #include "kernels/recurrent_rows_impl.h"
+#if __has_include("kernels/cpu_isa.h")  // the instruction-set level (AXONAL_ISA) of the AVX-512 work, once merged
+#include "kernels/cpu_isa.h"
+#define AXONAL_RNN_ISA_LEVEL 1
+#endif
 
 namespace axonal {
 namespace {
@@ -35,14 +39,20 @@ std::vector<int64_t> step_offsets(const int64_t* batch_sizes, int64_t steps) {
 // a vectorised sigmoid or tanh is ~20 of them.
 int64_t row_cost(int mode, int64_t H) { return H * (mode == RNN_LSTM ? 110 : mode == RNN_GRU ? 70 : 25); }
 
-// Read once: AXONAL_DISABLE_AVX2=1 forces the portable passes, as it does the portable GEMM (gemm.cpp).
+// Whether the AVX2 build of the gate passes may run: the process's instruction-set level where the tree has
+// one (cpu_isa.h, AXONAL_ISA), else the CPU check with AXONAL_DISABLE_AVX2=1 forcing the portable passes, as it
+// forces the portable GEMM (gemm.cpp). Read once.
 bool avx2_rows_enabled() {
+#ifdef AXONAL_RNN_ISA_LEVEL
+    return avx2_enabled();
+#else
     static const bool on = [] {
         const char* v = std::getenv("AXONAL_DISABLE_AVX2");
         const bool disabled = v != nullptr && v[0] != '\0' && !(v[0] == '0' && v[1] == '\0');
         return cpu_has_avx2_fma() && !disabled;
     }();
     return on;
+#endif
 }
 
 void run_forward_rows(const RnnStepForward<float>& s, int64_t lo, int64_t hi) {
