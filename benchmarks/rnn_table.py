@@ -1,6 +1,7 @@
 """Recurrent training-step table: axonal vs PyTorch, float32, one training step with Adam.
 
     PYTHONPATH=python python benchmarks/rnn_table.py [--threads 2] [--samples 7] [--quick] [--only lstm gru rnn]
+                                                     [--cpu-time]
 
 Cases (batch 64, inputs of 28 features, batch_first, a Linear(H, 10) head on the last step's output,
 cross-entropy, backward, Adam(lr=1e-3) step, zero_grad):
@@ -14,6 +15,10 @@ Timing: the libraries are interleaved, each sample ~0.25 s of steps after a paus
 best and the median per step are reported, with the ratio torch/axonal (> 1: axonal faster). On a shared machine the
 numbers are noisy: rerun when the load average printed first is well below the number of CPUs.
 Every library runs with --threads threads (axonal.set_num_threads, torch.set_num_threads).
+
+--cpu-time adds, per case, the process CPU time per step of each library on ONE thread (time.process_time, best of
+the samples): on a loaded machine that figure barely moves while wall times swing by 2-5x, so it is the one to
+compare kernels by there; it says nothing about how a library scales to two threads.
 """
 import argparse
 import os
@@ -102,24 +107,24 @@ def check(pair_a, pair_t, x, y, torch):
     tmodel.zero_grad()
 
 
-def time_interleaved(fns, samples, target_s=0.25):
+def time_interleaved(fns, samples, target_s=0.25, clock=time.perf_counter):
     """Per function: every sample's seconds per call, the functions sampled in turn after a settle pause."""
     reps = []
     for f in fns:
         for _ in range(2):
             f()
-        t0 = time.perf_counter()
+        t0 = clock()
         f()
-        reps.append(max(1, int(target_s / max(time.perf_counter() - t0, 1e-6))))
+        reps.append(max(1, int(target_s / max(clock() - t0, 1e-6))))
     times = [[] for _ in fns]
     for _ in range(samples):
         for i, f in enumerate(fns):
             time.sleep(SETTLE_S)
             f()
-            t0 = time.perf_counter()
+            t0 = clock()
             for _ in range(reps[i]):
                 f()
-            times[i].append((time.perf_counter() - t0) / reps[i])
+            times[i].append((clock() - t0) / reps[i])
     return times
 
 
@@ -129,6 +134,7 @@ def main():
     parser.add_argument("--samples", type=int, default=7)
     parser.add_argument("--quick", action="store_true", help="2 samples of ~0.05 s (a smoke run)")
     parser.add_argument("--only", nargs="+", default=["lstm", "gru"], choices=["lstm", "gru", "rnn"])
+    parser.add_argument("--cpu-time", action="store_true", help="also CPU time per step on one thread")
     args = parser.parse_args()
     import torch
 
@@ -137,7 +143,8 @@ def main():
     samples, target = (2, 0.05) if args.quick else (args.samples, 0.25)
     print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs; {args.threads} threads; "
           f"axonal {ax.__version__}, torch {torch.__version__}")
-    print(f"{'case':34} {'axonal best/median':>20} {'torch best/median':>20} {'torch/axonal':>13}")
+    cpu_head = f" {'1-thread CPU ms axonal/torch':>29}" if args.cpu_time else ""
+    print(f"{'case':34} {'axonal best/median':>20} {'torch best/median':>20} {'torch/axonal':>13}{cpu_head}")
     rng = np.random.default_rng(0)
     for kind in args.only:
         for layers, hidden, steps in CASES:
@@ -151,8 +158,16 @@ def main():
             ta, tt = time_interleaved([fa, ft], samples, target)
             best_a, med_a, best_t, med_t = min(ta), statistics.median(ta), min(tt), statistics.median(tt)
             label = f"{kind.upper()} {layers}x{hidden}, {steps} steps, batch {BATCH}"
+            cpu = ""
+            if args.cpu_time:
+                ax.set_num_threads(1)
+                torch.set_num_threads(1)
+                ca, ct = time_interleaved([fa, ft], samples, target, clock=time.process_time)
+                ax.set_num_threads(args.threads)
+                torch.set_num_threads(args.threads)
+                cpu = f" {min(ca) * 1e3:9.1f} / {min(ct) * 1e3:6.1f} ms {min(ct) / min(ca):5.2f}x"
             print(f"{label:34} {best_a * 1e3:8.2f} / {med_a * 1e3:6.2f} ms {best_t * 1e3:8.2f} / {med_t * 1e3:6.2f} ms"
-                  f" {best_t / best_a:6.2f}x/{med_t / med_a:5.2f}x")
+                  f" {best_t / best_a:6.2f}x/{med_t / med_a:5.2f}x{cpu}", flush=True)
 
 
 if __name__ == "__main__":
