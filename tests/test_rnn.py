@@ -319,10 +319,12 @@ def test_torch_trained_lstm_loads_and_gives_the_same_outputs(tmp_path):
     model.load_state_dict(ax.load(path))
     np.testing.assert_allclose(model(ax.tensor(x.numpy())).numpy(), t_head(t_lstm(x)[0][:, -1]).detach().numpy(),
                                rtol=1e-4, atol=1e-6)
-    # ... and back: axonal's state_dict (through ax.save / ax.load) loads into torch.
+    # ... and back: axonal's checkpoint (ax.save) is a plain safetensors state_dict that torch loads.
+    from safetensors.torch import load_file
+
     ax.save(model.rnn.state_dict(), tmp_path / "back.safetensors")
     fresh = torch.nn.LSTM(6, 12, num_layers=2, batch_first=True)
-    fresh.load_state_dict({k: torch.from_numpy(v.numpy()) for k, v in ax.load(tmp_path / "back.safetensors").items()})
+    fresh.load_state_dict(load_file(str(tmp_path / "back.safetensors")))
     np.testing.assert_allclose(fresh(x)[0].detach().numpy(), model.rnn(ax.tensor(x.numpy()))[0].numpy(),
                                rtol=1e-4, atol=1e-6)
 
