@@ -1,6 +1,5 @@
-// Fast recurrent kernels (contract in recurrent.h): per step one gemm() for the hidden part, written
-// straight into the step's rows of `gates` (beta = 1 adds it to the input projections in place; the GRU
-// keeps W_hh h apart, since r multiplies its n part), then one fused pass over the gates
+// Fast recurrent kernels (contract in recurrent.h): per step one gemm() for the hidden part, W_hh h into a small
+// per-step buffer, then one fused pass over the gates that adds the input projection, the bias and W_hh h
 // (recurrent_rows_impl.h; the AVX2/FMA build of it for float when the CPU has it).
 // Backward runs the steps in reverse with one gemm() per step for d h_{t-1} and finishes with one gemm() for
 // d W_hh over all N rows, so there is no per-step weight-gradient product and no O(T^2) work.
@@ -143,7 +142,11 @@ void rnn_sequence_forward(int mode, T* gates, T* out, T* h_n, T* c_n, T* saved, 
         else
             std::memset(c_n, 0, sizeof(T) * size_t(B * H));
     }
-    std::vector<T> y(mode == RNN_GRU ? size_t(B * GH) : 0);  // the GRU's W_hh h, rows of the thread's block
+    // W_hh h of the step, each thread on its rows: a small buffer that stays in cache while the GEMM writes it and the
+    // gate pass reads it. (Accumulating into the step's rows of `gates` instead, beta = 1, makes the GEMM's
+    // micro-kernel load its C tiles from memory: the LSTM forward then ran 1.37x faster on 2 threads than on 1,
+    // against 1.9x for the GRU, which already had this buffer.)
+    std::vector<T> y(size_t(B * GH));
     const int nt = team_size(B, GH, H);
     parallel_team(nt, [&](int tid, int nthr) {
         const std::vector<int64_t> bounds = row_blocks(batch_sizes, steps, B, nthr);
@@ -153,13 +156,10 @@ void rnn_sequence_forward(int mode, T* gates, T* out, T* h_n, T* c_n, T* saved, 
             const int64_t end = batch_sizes[t] < hi ? batch_sizes[t] : hi;
             if (end <= lo) continue;
             T* g = gates + row0 * GH;
-            if (s == 0 && !h0) {
-                if (mode == RNN_GRU) std::memset(y.data() + lo * GH, 0, sizeof(T) * size_t((end - lo) * GH));
-            } else if (mode == RNN_GRU) {
+            if (s == 0 && !h0)
+                std::memset(y.data() + lo * GH, 0, sizeof(T) * size_t((end - lo) * GH));
+            else
                 gemm<T>(false, true, end - lo, GH, H, T(1), h + lo * H, H, w_hh, H, T(0), y.data() + lo * GH, GH);
-            } else {
-                gemm<T>(false, true, end - lo, GH, H, T(1), h + lo * H, H, w_hh, H, T(1), g + lo * GH, GH);
-            }
             const RnnStepForward<T> step{mode, g, b_x, y.data(), b_hh, h, c_n, out + row0 * H,
                                          saved ? saved + row0 * S : nullptr, H};
             if (nthr > 1)

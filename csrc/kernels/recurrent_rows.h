@@ -4,10 +4,9 @@
 // once per instruction set.
 //
 // Pointers address the step's first row (sequence 0 at this step); row r of a step is at +r * (width):
-//   gates  (rows x GH)  forward in: pre-activations without bias (input projections; + W_hh h for RNN/LSTM), out:
-//                       activations
+//   gates  (rows x GH)  forward in: the input projections without bias, out: activations
 //   b_x    (GH)         the bias added to every row's gates (LSTM / RNN: b_ih + b_hh; GRU: b_ih); never nullptr
-//   y      (rows x GH)  GRU only: W_hh h (without b_hh); b_hh (GH), never nullptr (zeros when the layer has none)
+//   y      (rows x GH)  W_hh h (without b_hh); b_hh (GH): the GRU's, never nullptr (zeros when the layer has none)
 //   h, c   (rows x H)   the running state, updated in place; out (rows x H): h_t; saved (rows x S) or nullptr
 //   backward: grad_out (rows x H) or nullptr, dh / dcell (rows x H) running gradients, dgates (rows x GH),
 //             dy (rows x GH) the GRU's hidden-product gradient (the other cells: dy == dgates)

@@ -80,31 +80,32 @@ inline double tanh_fast(double x) { return std::tanh(x); }
 // ---- forward: one row per call ---------------------------------------------------------------------------
 
 template <typename T, bool Save>
-void rnn_row(bool relu, T* __restrict g, const T* __restrict bx, T* __restrict h, T* __restrict out,
-             T* __restrict sv, int64_t H) {
+void rnn_row(bool relu, T* __restrict g, const T* __restrict bx, const T* __restrict y, T* __restrict h,
+             T* __restrict out, T* __restrict sv, int64_t H) {
     if (Save)
         for (int64_t j = 0; j < H; ++j) sv[j] = h[j];
     if (relu) {
         for (int64_t j = 0; j < H; ++j) {
-            const T v = g[j] + bx[j];
+            const T v = g[j] + bx[j] + y[j];
             g[j] = v < T(0) ? T(0) : v;  // NaN passes, as torch's relu
         }
     } else {
-        for (int64_t j = 0; j < H; ++j) g[j] = tanh_fast(g[j] + bx[j]);
+        for (int64_t j = 0; j < H; ++j) g[j] = tanh_fast(g[j] + bx[j] + y[j]);
     }
     for (int64_t j = 0; j < H; ++j) h[j] = out[j] = g[j];
 }
 
 template <typename T, bool Save>
-void lstm_row(T* __restrict g, const T* __restrict bx, T* __restrict h, T* __restrict c, T* __restrict out,
-              T* __restrict sv, int64_t H) {
+void lstm_row(T* __restrict g, const T* __restrict bx, const T* __restrict y, T* __restrict h, T* __restrict c,
+              T* __restrict out, T* __restrict sv, int64_t H) {
     T* __restrict gi = g;
     T* __restrict gf = g + H;
     T* __restrict gg = g + 2 * H;
     T* __restrict go = g + 3 * H;
     for (int64_t j = 0; j < H; ++j) {
-        const T i = sigmoid_fast(gi[j] + bx[j]), f = sigmoid_fast(gf[j] + bx[H + j]);
-        const T u = tanh_fast(gg[j] + bx[2 * H + j]), o = sigmoid_fast(go[j] + bx[3 * H + j]);
+        const T i = sigmoid_fast(gi[j] + bx[j] + y[j]), f = sigmoid_fast(gf[j] + bx[H + j] + y[H + j]);
+        const T u = tanh_fast(gg[j] + bx[2 * H + j] + y[2 * H + j]);
+        const T o = sigmoid_fast(go[j] + bx[3 * H + j] + y[3 * H + j]);
         const T cp = c[j];
         const T cn = f * cp + i * u;
         const T tc = tanh_fast(cn);
@@ -142,12 +143,13 @@ void forward_rows_impl(const RnnStepForward<T>& s, int64_t lo, int64_t hi) {
     for (int64_t r = lo; r < hi; ++r) {
         T* g = s.gates + r * GH;
         T* sv = Save ? s.saved + r * S : nullptr;
+        const T* y = s.y + r * GH;
         if (s.mode == RNN_LSTM)
-            lstm_row<T, Save>(g, s.b_x, s.h + r * H, s.c + r * H, s.out + r * H, sv, H);
+            lstm_row<T, Save>(g, s.b_x, y, s.h + r * H, s.c + r * H, s.out + r * H, sv, H);
         else if (s.mode == RNN_GRU)
-            gru_row<T, Save>(g, s.b_x, s.y + r * GH, s.b_hh, s.h + r * H, s.out + r * H, sv, H);
+            gru_row<T, Save>(g, s.b_x, y, s.b_hh, s.h + r * H, s.out + r * H, sv, H);
         else
-            rnn_row<T, Save>(s.mode == RNN_RELU, g, s.b_x, s.h + r * H, s.out + r * H, sv, H);
+            rnn_row<T, Save>(s.mode == RNN_RELU, g, s.b_x, y, s.h + r * H, s.out + r * H, sv, H);
     }
 }
 
