@@ -16,6 +16,8 @@ void bind_optim(py::module_& m);
 void bind_activation(py::module_& m);
 void bind_norm(py::module_& m);
 void bind_malloc_tuning(py::module_& m);
+void bind_recurrent(py::module_& m);
+void bind_embedding(py::module_& m);
 void bind_aligned_array(py::module_& m);
 void bind_special(py::module_& m);
 }  // namespace axonal
@@ -32,6 +34,8 @@ PYBIND11_MODULE(_C, m) {
     axonal::bind_norm(m);
     axonal::bind_malloc_tuning(m);
     axonal::bind_special(m);
+    axonal::bind_recurrent(m);
+    axonal::bind_embedding(m);
     // An AXONAL_ISA the process could not honour: say so once, at import, instead of silently ignoring it.
     const std::string isa_warning = axonal::isa_env_warning();
     if (!isa_warning.empty() && PyErr_WarnEx(PyExc_RuntimeWarning, ("[cpu] " + isa_warning).c_str(), 1) < 0)

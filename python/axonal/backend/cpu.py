@@ -177,3 +177,31 @@ class CpuBackend(Backend):
     adam_update = staticmethod(_C.adam_update)
 
 cpu = CpuBackend()
+
+
+# ---- recurrent layers (appended: issue 15) ------------------------------------------------------------------
+def _rnn_forward(self, mode, gates, h0, c0, w_hh, b_hh, batch_sizes, save, reverse, b_x):
+    """One layer and direction over a packed sequence (csrc/kernels/recurrent.h): (out, h_n, c_n or None,
+    saved or None); ``gates`` (the input projections, without bias) is overwritten with the gate activations;
+    b_x is the input-side bias (b_ih + b_hh; the GRU: b_ih) or None; h0 / c0 None mean zeros."""
+    return _C.rnn_forward(mode, gates, h0, c0, w_hh, b_hh, batch_sizes, save, reverse, b_x)
+
+
+def _rnn_backward(self, mode, grad_out, grad_h_n, grad_c_n, gates, saved, w_hh, with_bias, batch_sizes, reverse,
+                  zero_h0, need_state_grads):
+    """(d gates, d w_hh, d b_hh or None, d h0 or None, d c0 or None) for rnn_forward's results."""
+    return _C.rnn_backward(mode, grad_out, grad_h_n, grad_c_n, gates, saved, w_hh, with_bias, batch_sizes, reverse,
+                           zero_h0, need_state_grads)
+
+
+CpuBackend.rnn_forward = _rnn_forward
+CpuBackend.rnn_backward = _rnn_backward
+
+
+def _embedding_backward(self, grad_out, indices, num_embeddings, padding_idx):
+    """(num_embeddings, D) zeros with grad_out's rows (n, D) scatter-added at indices (n,) int64, padding_idx
+    (-1: none) skipped."""
+    return _C.embedding_backward(grad_out, indices, num_embeddings, padding_idx)
+
+
+CpuBackend.embedding_backward = _embedding_backward

@@ -400,3 +400,39 @@ def device_count():
     if bk is None:
         return 0
     return 1
+
+
+# ---- recurrent layers (appended: issue 15) ------------------------------------------------------------------
+# No CUDA kernels yet: the array-module version of the same contract (backend/recurrent_xp.py), one matmul per
+# step through this backend's GEMM kernel and CuPy elementwise math for the gates.
+def _rnn_forward(self, mode, gates, h0, c0, w_hh, b_hh, batch_sizes, save, reverse, b_x):
+    from . import recurrent_xp
+
+    return recurrent_xp.rnn_forward(self.xp, self.matmul, mode, gates, h0, c0, w_hh, b_hh, batch_sizes, save, reverse,
+                                    b_x)
+
+
+def _rnn_backward(self, mode, grad_out, grad_h_n, grad_c_n, gates, saved, w_hh, with_bias, batch_sizes, reverse,
+                  zero_h0, need_state_grads):
+    from . import recurrent_xp
+
+    return recurrent_xp.rnn_backward(self.xp, self.matmul, mode, grad_out, grad_h_n, grad_c_n, gates, saved, w_hh,
+                                     with_bias, batch_sizes, reverse, zero_h0, need_state_grads)
+
+
+CudaBackend.rnn_forward = _rnn_forward
+CudaBackend.rnn_backward = _rnn_backward
+
+
+def _embedding_backward(self, grad_out, indices, num_embeddings, padding_idx):
+    # An xp scatter-add (ufunc.at; CuPy has it as cupy.add.at) until csrc/cuda has a kernel.
+    xp = self.xp
+    grad = xp.zeros((num_embeddings, grad_out.shape[1]), dtype=grad_out.dtype)
+    if padding_idx >= 0:
+        keep = indices != padding_idx
+        indices, grad_out = indices[keep], grad_out[keep]
+    xp.add.at(grad, indices, grad_out)
+    return grad
+
+
+CudaBackend.embedding_backward = _embedding_backward

@@ -40,6 +40,7 @@ from .module import Module
 from .normalization import GroupNorm, LayerNorm
 from .parameter import Parameter
 from .parallel import SyncBatchNorm
+from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
 from .simple import (
     AdaptiveAvgPool2d,
     AdaptiveMaxPool2d,
@@ -73,3 +74,9 @@ __all__ = [
     "Softmax", "Softmin", "Softplus", "Softshrink", "Softsign", "Step", "SyncBatchNorm", "Tanh", "Tanhshrink", "Threshold", "Unflatten",
     "functional", "init", "parallel", "utils",
 ]
+# Recurrent layers, embeddings, transposed convolution and upsampling (issue 15).
+from .conv_transpose import ConvTranspose2d  # noqa: E402
+from .embedding import Embedding  # noqa: E402
+from .upsampling import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d  # noqa: E402
+__all__ += ["ConvTranspose2d", "Embedding", "GRU", "GRUCell", "LSTM", "LSTMCell", "RNN", "RNNBase", "RNNCell",
+            "RNNCellBase", "Upsample", "UpsamplingBilinear2d", "UpsamplingNearest2d"]

@@ -64,3 +64,10 @@ __all__ = [
     "pad", "pairwise_distance", "prelu", "relu", "relu6", "selu", "sigmoid", "silu", "smooth_l1_loss", "softmax",
     "softmin", "softplus", "softshrink", "softsign", "step", "tanh", "tanhshrink", "threshold",
 ]
+
+# Embeddings, transposed convolution and resizing (issue 15).
+from ..ops.conv_transpose import conv_transpose2d  # noqa: E402
+from ..ops.embedding import embedding  # noqa: E402
+from ..ops.interpolate import interpolate, upsample  # noqa: E402
+
+__all__ += ["conv_transpose2d", "embedding", "interpolate", "upsample"]
