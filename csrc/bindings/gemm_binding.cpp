@@ -114,7 +114,7 @@ py::array matmul_py(py::array a, py::array b) {
     if (batched) out_shape.push_back(batch);
     out_shape.push_back(M);
     out_shape.push_back(N);
-    py::array c = aligned_empty(a.dtype(), out_shape);
+    py::array c = aligned_empty(op, a.dtype(), out_shape);
     MatrixView va = matrix_view(op, "a", a, elem_stride(a, d), elem_stride(a, d + 1));
     MatrixView vb = matrix_view(op, "b", b, elem_stride(b, d), elem_stride(b, d + 1));
     int64_t sa = batched ? elem_stride(a, 0) : 0, sb = batched ? elem_stride(b, 0) : 0;
