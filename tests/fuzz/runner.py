@@ -91,7 +91,7 @@ def run(calls, seed=0, start=0, jobs=1, call_timeout=60.0, limit_mb=3072, extra=
     bounds = [start + (calls * j) // jobs for j in range(jobs + 1)]
     pending = collections.deque((bounds[j], bounds[j + 1]) for j in range(jobs) if bounds[j] < bounds[j + 1])
     active = {}
-    failures, outcomes, families = [], collections.Counter(), collections.Counter()
+    failures, outcomes, families, returned = [], collections.Counter(), collections.Counter(), collections.Counter()
     made = 0
     t0 = time.monotonic()
 
@@ -140,6 +140,8 @@ def run(calls, seed=0, start=0, jobs=1, call_timeout=60.0, limit_mb=3072, extra=
                 elif kind == "END":
                     index, outcome = rest.split(" ", 1)
                     outcomes[outcome] += 1
+                    if w.current is not None:
+                        returned[w.current[1]] += outcome == "ok"
                     made += 1
                     w.range = (int(index) + 1, w.range[1])
                     w.current = None
@@ -164,6 +166,7 @@ def run(calls, seed=0, start=0, jobs=1, call_timeout=60.0, limit_mb=3072, extra=
     return {
         "seed": seed, "start": start, "calls": calls, "made": made, "seconds": round(time.monotonic() - t0, 1),
         "failures": failures, "outcomes": dict(outcomes.most_common()), "families": dict(families.most_common()),
+        "returned": {f: returned[f] for f in families},  # calls per family that returned (the rest raised)
         "crashes": sum(f["kind"] in ("crash", "exit") for f in failures),
         "hangs": sum(f["kind"] == "hang" for f in failures),
         "bad": sum(f["kind"] == "bad" for f in failures),

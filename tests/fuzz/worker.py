@@ -92,6 +92,7 @@ def main(argv=None):
     p.add_argument("--canary-every", type=int, default=50)
     p.add_argument("--only", default=None, help="comma-separated families")
     p.add_argument("--verbose", action="store_true", help="print the traceback of every exception")
+    p.add_argument("--messages", action="store_true", help="report each exception's message after its type")
     args = p.parse_args(argv)
 
     faulthandler.enable()  # a crash prints the Python stack of every thread to stderr
@@ -127,6 +128,12 @@ def main(argv=None):
             outcome = "SystemError"
         except Exception as e:  # noqa: BLE001 - any Python exception is an acceptable answer to a bad call
             outcome = type(e).__name__
+            if args.messages:
+                where = e.__traceback__
+                while where.tb_next is not None:
+                    where = where.tb_next
+                site = f"{os.path.basename(where.tb_frame.f_code.co_filename)}:{where.tb_lineno}"
+                outcome += f" @{site} " + str(e).replace("\n", " ")[:160]
             if args.verbose:
                 import traceback
 

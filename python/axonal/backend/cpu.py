@@ -118,14 +118,16 @@ class CpuBackend(Backend):
                 and target.flags.aligned and (weight is None or (weight.dtype == logits.dtype and kernel_ready(weight))))
 
     # ---- special functions NumPy lacks ---------------------------------------------------------------------
+    # np.asarray: NumPy arithmetic on a 0-d array gives a scalar (gelu's erf(x / sqrt 2) of a 0-d tensor, found
+    # by tests/test_property_ops.py), and the binding takes arrays only.
     def erf(self, x):
-        return _C.erf(x)
+        return _C.erf(np.asarray(x))
 
     def erfc(self, x):
-        return _C.erfc(x)
+        return _C.erfc(np.asarray(x))
 
     def erfinv(self, x):
-        return _C.erfinv(x)
+        return _C.erfinv(np.asarray(x))
 
     # ---- convolution and pooling (C-contiguous NCHW arrays) -----------------------------------------------
     def conv2d_forward(self, x, w, b, stride, padding, dilation, relu=False):
