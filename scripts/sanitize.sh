@@ -33,10 +33,15 @@ find "$SITE/axonal" -name '__pycache__' -prune -exec rm -rf {} +
 rm -f "$SITE"/axonal/_C*.so
 cp "$BUILD_DIR"/_C*.so "$SITE/axonal/"
 
-# The runtime the compiler linked against (gcc 12: libasan.so.8), preloaded ahead of everything else.
-LIBASAN=$("$CXX" -print-file-name=libasan.so)
-LIBASAN=$(readlink -f "$LIBASAN")
-[ -f "$LIBASAN" ] || { echo "sanitize.sh: libasan not found for $CXX" >&2; exit 2; }
+# The runtime the compiler linked against (gcc 12: libasan.so.8), preloaded ahead of everything else, and
+# libstdc++ right after it: python does not link libstdc++, so when ASan starts it finds no __cxa_throw to
+# intercept, and the first C++ exception (any "[op] ..." error a binding raises) aborts with "CHECK failed:
+# asan_interceptors.cpp:320 ((__interception::real___cxa_throw)) != (0)".
+LIBASAN=$(readlink -f "$("$CXX" -print-file-name=libasan.so)")
+LIBSTDCXX=$(readlink -f "$("$CXX" -print-file-name=libstdc++.so)")
+for lib in "$LIBASAN" "$LIBSTDCXX"; do
+  [ -f "$lib" ] || { echo "sanitize.sh: $lib not found for $CXX" >&2; exit 2; }
+done
 
 if [ "$#" -eq 0 ]; then
   # The kernels (each against its naive reference), the emulated CUDA kernels, and the ops above them.
@@ -58,7 +63,7 @@ export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:exitcode=87:log_path=$P
 export AXONAL_SANITIZED=1
 # -p no:cacheprovider: the copy of the package is not where pytest's cache is; -m 'not slow': the default lane.
 status=0
-LD_PRELOAD="$LIBASAN" PYTHONPATH="$SITE" "$PY" -m pytest -q -p no:cacheprovider -m 'not slow' "$@" || status=$?
+LD_PRELOAD="$LIBASAN $LIBSTDCXX" PYTHONPATH="$SITE" "$PY" -m pytest -q -p no:cacheprovider -m 'not slow' "$@" || status=$?
 if compgen -G "$REPORTS/*" >/dev/null; then
   echo "sanitize.sh: sanitizer reports in $REPORTS:" >&2
   for f in "$REPORTS"/*; do echo "==== $f" >&2; head -c 6000 "$f" >&2; done

@@ -351,3 +351,24 @@ def test_erf_family_equals_numpy_where_defined(data, shape, dtype, strided):
     finite = np.isfinite(y)
     np.testing.assert_allclose(back[finite], x.astype(np.float64)[finite], rtol=0, atol=64 * eps(dtype))
     np.testing.assert_allclose(_C.erfc(x.astype(np.float64)), 1 - _C.erf(x.astype(np.float64)), atol=4e-16)
+
+
+@PROPERTY
+@given(st.floats(min_value=2.0**-53, max_value=0.5), st.booleans())
+def test_erfinv_is_accurate_near_plus_minus_one(d, negative):
+    """erfc(erfinv(1 - d)) == d to a few ulps of d: the tail where erf(x) - y cancels (regression: Newton on
+    erf stalled there, erfinv(1 - 2**-52) was 5.415 instead of 5.805)."""
+    x = np.float64(1.0 - d)
+    d = 1.0 - x  # the d that x actually holds
+    y = _C.erfinv(np.array([-x if negative else x]))[0]
+    assert np.sign(y) == (-1 if negative else 1)
+    np.testing.assert_allclose(_C.erfc(np.array([abs(y)]))[0], d, rtol=1e-12)
+
+
+def test_erfinv_near_plus_minus_one_on_every_device(device):
+    import axonal as ax
+
+    x = np.array([1 - 2.0**-53, 1 - 2.0**-52, 1 - 2.0**-40, 1 - 1e-10, 0.75, 0.5000001, 0.3, -(1 - 2.0**-52)])
+    y = ax.erfinv(ax.tensor(x, device=device)).cpu().numpy()
+    np.testing.assert_allclose(_C.erfc(np.abs(y)), 1 - np.abs(x), rtol=1e-12)
+    np.testing.assert_array_equal(np.sign(y), np.sign(x))
