@@ -238,6 +238,8 @@ py::array conv2d_forward_py(py::object x_obj, py::object w_obj, py::object b, py
             fail_value(op, "bias has shape ", shape_str(bias), " but weight has ", ws.d[0],
                        " output channels, so bias must be (", ws.d[0], ",) (weight ", shape_str(w), ")");
         require_c_contiguous(op, "bias", bias);
+        if (reinterpret_cast<std::uintptr_t>(bias.data()) % std::uintptr_t(bias.itemsize()) != 0)
+            fail_value(op, "bias is not aligned to its element size (shape ", shape_str(bias), "); pass a copy");
     }
     Geometry g = geometry(op, stride, padding, dilation);
     Shape4 os = output_shape(op, in, ws, g, "input " + shape_str(x) + ", weight " + shape_str(w));

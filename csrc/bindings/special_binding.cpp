@@ -19,11 +19,13 @@ py::array map_float(const std::string& op, py::handle obj, Kernel kernel) {
         fail_type(op, "input must be a numpy.ndarray, got ", std::string(py::str(py::type::handle_of(obj).attr("__name__"))));
     py::array x = py::reinterpret_borrow<py::array>(obj);
     DType dt = float_dtype(op, "input", x);
-    // A contiguous aligned copy when x is not one already. Not py::array::ensure: it returns a null array (and
-    // swallows the MemoryError) when the copy cannot be allocated, e.g. for a huge broadcast view.
+    // A contiguous aligned copy when x is not one already (numpy.require "CA": ascontiguousarray keeps an
+    // unaligned array as it is, and a misaligned load is undefined behaviour). Not py::array::ensure: it
+    // returns a null array (and swallows the MemoryError) when the copy cannot be allocated, e.g. for a huge
+    // broadcast view.
     if (!(x.flags() & py::array::c_style) || !(x.flags() & py::detail::npy_api::NPY_ARRAY_ALIGNED_)) {
         try {
-            x = py::module_::import("numpy").attr("ascontiguousarray")(x);
+            x = py::module_::import("numpy").attr("require")(x, py::none(), "CA");
         } catch (py::error_already_set& e) {
             if (!e.matches(PyExc_MemoryError)) throw;
             PyErr_SetString(PyExc_MemoryError, ("[" + op + "] cannot allocate a contiguous copy of the input of shape " +

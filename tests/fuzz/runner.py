@@ -27,8 +27,9 @@ class Failure(dict):
     """kind (crash | hang | exit | bad), seed, index, family, label, detail (signal, stderr tail, message)."""
 
     def replay(self):
+        extra = "".join(f" {a}" for a in self.get("extra", ()))
         return (f"python tests/fuzz/worker.py --seed {self['seed']} --start {self['index']} "
-                f"--stop {self['index'] + 1} --verbose")
+                f"--stop {self['index'] + 1}{extra} --verbose")
 
     def __str__(self):
         return (f"{self['kind']} at call {self['index']} (seed {self['seed']}, {self['family']}): {self['label']}\n"
@@ -67,9 +68,10 @@ class _Worker:
         return [c.decode("utf-8", "replace") for c in complete]
 
     def stderr_tail(self, limit=1500):
+        """The start (a sanitizer's report opens with its error line) and the end (Python's traceback)."""
         self.stderr.seek(0)
         text = self.stderr.read().decode("utf-8", "replace")
-        return text[-limit:]
+        return text if len(text) <= 2 * limit else text[:limit] + " [...] " + text[-limit:]
 
     def kill(self):
         try:
@@ -102,7 +104,7 @@ def run(calls, seed=0, start=0, jobs=1, call_timeout=60.0, limit_mb=3072, extra=
 
     def fail(w, kind, detail):
         index, family, label = w.current if w.current else (w.next_index, "startup", "<before the first call>")
-        f = Failure(kind=kind, seed=seed, index=index, family=family, label=label, detail=detail)
+        f = Failure(kind=kind, seed=seed, index=index, family=family, label=label, detail=detail, extra=extra)
         failures.append(f)
         if log:
             log(str(f))

@@ -29,7 +29,9 @@ sys.path.insert(0, HERE)
 
 
 def _limit_address_space(limit_mb):
-    if limit_mb > 0:
+    # Not under ASan (scripts/sanitize.sh): its shadow memory is terabytes of address space already, and its own
+    # max_allocation_size_mb takes the limit's place there.
+    if limit_mb > 0 and not os.environ.get("AXONAL_SANITIZED"):
         limit = limit_mb * 2**20
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
