@@ -81,7 +81,7 @@ py::array relu_forward_py(py::object x_obj, py::object out_obj, bool reference) 
     const std::string op = "relu";
     DType dt;
     py::array x = float_arg(op, "input", x_obj, &dt);
-    py::array out = out_obj.is_none() ? aligned_empty(x.dtype(), shape_of(x)) : out_arg(op, "out", out_obj, "input", x);
+    py::array out = out_obj.is_none() ? aligned_empty(op, x.dtype(), shape_of(x)) : out_arg(op, "out", out_obj, "input", x);
     if (!out_obj.is_none()) require_no_partial_overlap(op, "out", out, "input", x);
     const int64_t n = x.size();
     auto run = [&](auto tag) {
@@ -108,7 +108,7 @@ py::array relu_backward_py(py::object grad_obj, py::object out_obj, py::object g
     require_same_shape(op, "output", out, "grad_output", grad);
     const bool accumulate = !grad_input_obj.is_none();
     py::array gi = accumulate ? out_arg(op, "grad_input", grad_input_obj, "grad_output", grad)
-                              : aligned_empty(grad.dtype(), shape_of(grad));
+                              : aligned_empty(op, grad.dtype(), shape_of(grad));
     if (accumulate) {
         require_no_partial_overlap(op, "grad_input", gi, "grad_output", grad);
         require_no_partial_overlap(op, "grad_input", gi, "output", out);
@@ -271,11 +271,11 @@ py::tuple softmax_cross_entropy_py(py::object logits_obj, py::object target_obj,
            << shape_str(logits) << ")";
         throw py::index_error(os.str());
     }
-    py::array loss(logits.dtype(), std::vector<py::ssize_t>{M});
+    py::array loss = aligned_empty(op, logits.dtype(), std::vector<py::ssize_t>{M});
     py::object grad = py::none();
     py::array grad_arr;
     if (need_grad) {
-        grad_arr = aligned_empty(logits.dtype(), std::vector<py::ssize_t>{M, C});
+        grad_arr = aligned_empty(op, logits.dtype(), std::vector<py::ssize_t>{M, C});
         grad = grad_arr;
     }
     double loss_sum = 0, weight_sum = 0;

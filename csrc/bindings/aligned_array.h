@@ -11,6 +11,7 @@
 #include <pybind11/pybind11.h>
 
 #include <cstddef>
+#include <string>
 #include <vector>
 
 namespace axonal {
@@ -30,10 +31,12 @@ private:
     void* ptr_;
 };
 
-// An uninitialised C-contiguous array of `shape` and `dt` with 64-byte-aligned data.
-py::array aligned_empty(const py::dtype& dt, const std::vector<py::ssize_t>& shape);
+// An uninitialised C-contiguous array of `shape` and `dt` with 64-byte-aligned data. When the memory cannot be
+// had (the size overflows, or the allocation fails, as it does under an address-space limit) it raises a Python
+// MemoryError "[op] cannot allocate ..." naming the shape, before any kernel runs.
+py::array aligned_empty(const std::string& op, const py::dtype& dt, const std::vector<py::ssize_t>& shape);
 
 // The same, zero-filled.
-py::array aligned_zeros(const py::dtype& dt, const std::vector<py::ssize_t>& shape);
+py::array aligned_zeros(const std::string& op, const py::dtype& dt, const std::vector<py::ssize_t>& shape);
 
 }  // namespace axonal

@@ -187,7 +187,7 @@ bool may_share_memory(const py::array& a, const py::array& b) {
 py::array accumulation_buffer(const std::string& op, const char* name, const py::object& given, const py::array& ref,
                               const std::vector<py::ssize_t>& shape) {
     if (given.is_none()) {
-        return aligned_zeros(ref.dtype(), shape);
+        return aligned_zeros(op, ref.dtype(), shape);
     }
     if (!py::isinstance<py::array>(given))
         fail_type(op, name, " must be a numpy.ndarray or None, got ",
@@ -252,10 +252,12 @@ py::array conv2d_forward_py(py::object x_obj, py::object w_obj, py::object b, py
             fail_value(op, "bias has shape ", shape_str(bias), " but weight has ", ws.d[0],
                        " output channels, so bias must be (", ws.d[0], ",) (weight ", shape_str(w), ")");
         require_c_contiguous(op, "bias", bias);
+        if (reinterpret_cast<std::uintptr_t>(bias.data()) % std::uintptr_t(bias.itemsize()) != 0)
+            fail_value(op, "bias is not aligned to its element size (shape ", shape_str(bias), "); pass a copy");
     }
     Geometry g = geometry(op, stride, padding, dilation);
     Shape4 os = output_shape(op, in, ws, g, "input " + shape_str(x) + ", weight " + shape_str(w));
-    py::array out = aligned_empty(x.dtype(), std::vector<py::ssize_t>{py::ssize_t(os.d[0]), py::ssize_t(os.d[1]),
+    py::array out = aligned_empty(op, x.dtype(), std::vector<py::ssize_t>{py::ssize_t(os.d[0]), py::ssize_t(os.d[1]),
                                                                    py::ssize_t(os.d[2]), py::ssize_t(os.d[3])});
     if (dt == DType::F32)
         run_forward<float>(out, x, w, has_bias ? &bias : nullptr, in, ws, g, reference, relu, groups);

@@ -30,10 +30,14 @@ MatrixView matrix_view(const std::string& op, const char* name, const py::array&
 
 int64_t elem_stride(const py::array& a, int dim) { return a.strides(dim) / py::ssize_t(a.itemsize()); }
 
+// Non-negative strides in whole elements, and data aligned to the element size (a misaligned float is
+// undefined behaviour to load; UBSan found the fuzzer's unaligned views reaching the kernels).
 void check_strides_nonnegative(const std::string& op, const char* name, const py::array& a) {
     for (py::ssize_t d = 0; d < a.ndim(); ++d)
         if (a.strides(d) < 0 || a.strides(d) % py::ssize_t(a.itemsize()) != 0)
             fail_value(op, name, " has negative or unaligned strides (shape ", shape_str(a), "); pass a contiguous array");
+    if (reinterpret_cast<std::uintptr_t>(a.data()) % std::uintptr_t(a.itemsize()) != 0)
+        fail_value(op, name, " is not aligned to its element size (shape ", shape_str(a), "); pass a copy");
 }
 
 template <typename T>
@@ -72,6 +76,11 @@ void gemm_py(py::array a, py::array b, py::array c, bool trans_a, bool trans_b, 
         fail_value(op, "c has shape ", shape_str(c), " but op(a) @ op(b) is (", M, ", ", N, ") (a ", shape_str(a),
                    ", b ", shape_str(b), ")");
     if (elem_stride(c, 1) != 1 && N > 1) fail_value(op, "c must have contiguous rows (shape ", shape_str(c), ")");
+    // The kernels write row i at c + i * ldc: rows closer than a row apart (a writeable view with row stride 0
+    // or 1) would make them write past the end of c's memory.
+    if (M > 1 && N > 0 && elem_stride(c, 0) < N)
+        fail_value(op, "c has row stride ", elem_stride(c, 0), " elements, less than its ", N,
+                   " columns (shape ", shape_str(c), "): its rows overlap; pass a contiguous array");
     MatrixView va = matrix_view(op, "a", a, elem_stride(a, 0), elem_stride(a, 1));
     MatrixView vb = matrix_view(op, "b", b, elem_stride(b, 0), elem_stride(b, 1));
     if (reference) {
@@ -114,7 +123,7 @@ py::array matmul_py(py::array a, py::array b) {
     if (batched) out_shape.push_back(batch);
     out_shape.push_back(M);
     out_shape.push_back(N);
-    py::array c = aligned_empty(a.dtype(), out_shape);
+    py::array c = aligned_empty(op, a.dtype(), out_shape);
     MatrixView va = matrix_view(op, "a", a, elem_stride(a, d), elem_stride(a, d + 1));
     MatrixView vb = matrix_view(op, "b", b, elem_stride(b, d), elem_stride(b, d + 1));
     int64_t sa = batched ? elem_stride(a, 0) : 0, sb = batched ? elem_stride(b, 0) : 0;

@@ -122,12 +122,12 @@ void check_plane_fits_int32(const std::string& op, const std::string& what, int6
                    ")");
 }
 
-py::array empty_like_shape(const py::dtype& dt, const int64_t* s) {
-    return aligned_empty(dt, std::vector<py::ssize_t>{s[0], s[1], s[2], s[3]});
+py::array empty_like_shape(const std::string& op, const py::dtype& dt, const int64_t* s) {
+    return aligned_empty(op, dt, std::vector<py::ssize_t>{s[0], s[1], s[2], s[3]});
 }
 
-py::array zeros_like_shape(const py::dtype& dt, const int64_t* s) {
-    py::array a = aligned_empty(dt, std::vector<py::ssize_t>{s[0], s[1], s[2], s[3]});
+py::array zeros_like_shape(const std::string& op, const py::dtype& dt, const int64_t* s) {
+    py::array a = aligned_empty(op, dt, std::vector<py::ssize_t>{s[0], s[1], s[2], s[3]});
     void* p = a.mutable_data();
     const size_t n = size_t(a.nbytes());
     {
@@ -178,13 +178,13 @@ py::tuple max_pool2d_forward_py(py::object x_obj, py::object kernel_size, py::ob
     Geometry g = geometry(op, what, s[2], s[3], kernel_size, stride, padding);
 
     std::vector<py::ssize_t> oshape{s[0], s[1], g.P, g.Q};
-    py::array out = aligned_empty(x.dtype(), oshape);
-    py::array_t<int32_t> argmax(oshape);
+    py::array out = aligned_empty(op, x.dtype(), oshape);
+    py::array argmax = aligned_empty(op, py::dtype::of<int32_t>(), oshape);
     auto run = [&](auto tag) {
         using T = decltype(tag);
         const T* in = cdata_ptr<T>(x);
         T* o = data_ptr<T>(out);
-        int32_t* a = argmax.mutable_data();
+        int32_t* a = static_cast<int32_t*>(argmax.mutable_data());
         py::gil_scoped_release release;
         if (reference)
             max_pool2d_forward_reference<T>(o, a, in, s[0], s[1], s[2], s[3], g.k.h, g.k.w, g.s.h, g.s.w, g.p.h,
@@ -247,7 +247,7 @@ py::array max_pool2d_backward_py(py::object grad_obj, py::object argmax_obj, py:
 
     // A fresh result: the fast kernel zeroes each plane itself (in cache), so no memset pass first.
     const bool fresh = grad_input.is_none();
-    if (fresh) dinp = reference ? zeros_like_shape(grad.dtype(), is.data()) : empty_like_shape(grad.dtype(), is.data());
+    if (fresh) dinp = reference ? zeros_like_shape(op, grad.dtype(), is.data()) : empty_like_shape(op, grad.dtype(), is.data());
     auto run = [&](auto tag) {
         using T = decltype(tag);
         const T* g = cdata_ptr<T>(grad);
@@ -274,7 +274,7 @@ py::array avg_pool2d_forward_py(py::object x_obj, py::object kernel_size, py::ob
     check_sizes(op, "input", s);
     Geometry g = geometry(op, what, s[2], s[3], kernel_size, stride, padding);
 
-    py::array out = aligned_empty(x.dtype(), std::vector<py::ssize_t>{s[0], s[1], g.P, g.Q});
+    py::array out = aligned_empty(op, x.dtype(), std::vector<py::ssize_t>{s[0], s[1], g.P, g.Q});
     auto run = [&](auto tag) {
         using T = decltype(tag);
         const T* in = cdata_ptr<T>(x);
@@ -311,8 +311,8 @@ py::array avg_pool2d_backward_py(py::object grad_obj, py::object input_shape, py
     // A fresh result: the fast kernel zeroes each plane itself (in cache), so no memset pass first.
     const bool fresh = grad_input.is_none();
     py::array dinp = !fresh    ? accumulate_target(op, grad_input, grad, is.data(), {&grad})
-                     : reference ? zeros_like_shape(grad.dtype(), is.data())
-                                 : empty_like_shape(grad.dtype(), is.data());
+                     : reference ? zeros_like_shape(op, grad.dtype(), is.data())
+                                 : empty_like_shape(op, grad.dtype(), is.data());
     auto run = [&](auto tag) {
         using T = decltype(tag);
         const T* go = cdata_ptr<T>(grad);

@@ -19,9 +19,22 @@ py::array map_float(const std::string& op, py::handle obj, Kernel kernel) {
         fail_type(op, "input must be a numpy.ndarray, got ", std::string(py::str(py::type::handle_of(obj).attr("__name__"))));
     py::array x = py::reinterpret_borrow<py::array>(obj);
     DType dt = float_dtype(op, "input", x);
-    x = py::array::ensure(x, py::array::c_style | py::array::forcecast);  // a contiguous aligned view or copy
+    // A contiguous aligned copy when x is not one already (numpy.require "CA": ascontiguousarray keeps an
+    // unaligned array as it is, and a misaligned load is undefined behaviour). Not py::array::ensure: it
+    // returns a null array (and swallows the MemoryError) when the copy cannot be allocated, e.g. for a huge
+    // broadcast view.
+    if (!(x.flags() & py::array::c_style) || !(x.flags() & py::detail::npy_api::NPY_ARRAY_ALIGNED_)) {
+        try {
+            x = py::module_::import("numpy").attr("require")(x, py::none(), "CA");
+        } catch (py::error_already_set& e) {
+            if (!e.matches(PyExc_MemoryError)) throw;
+            PyErr_SetString(PyExc_MemoryError, ("[" + op + "] cannot allocate a contiguous copy of the input of shape " +
+                                                shape_str(x) + ": " + std::string(py::str(e.value()))).c_str());
+            throw py::error_already_set();
+        }
+    }
     std::vector<py::ssize_t> shape(x.shape(), x.shape() + x.ndim());
-    py::array out = aligned_empty(x.dtype(), shape);
+    py::array out = aligned_empty(op, x.dtype(), shape);
     const int64_t n = x.size();
     with_dtype(dt, [&](auto tag) {
         using T = decltype(tag);

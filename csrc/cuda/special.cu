@@ -1,7 +1,7 @@
 // Special functions on the GPU, elementwise over n values (out may equal inp), matching csrc/kernels/special.h:
 //   erf_forward(out, inp, n), erfc_forward(out, inp, n)   the CUDA math library's erf / erfc
-//   erfinv_forward(out, inp, n)   Giles' single-precision approximation refined by two Newton steps on erf
-//                                 in double (the CPU's algorithm, so both devices agree to rounding)
+//   erfinv_forward(out, inp, n)   Giles' single-precision approximation refined by Newton steps in double, on
+//                                 erf or (near +-1) on log erfc: the CPU's algorithm, so both devices agree
 #include "cuda/common.cuh"
 
 namespace axonal {
@@ -15,7 +15,8 @@ __device__ double erfinv_value(double y) {
     if (!(y >= -1.0 && y <= 1.0)) return __longlong_as_double(0x7ff8000000000000LL);  // NaN (also for a NaN y)
     if (y == 1.0) return __longlong_as_double(0x7ff0000000000000LL);
     if (y == -1.0) return -__longlong_as_double(0x7ff0000000000000LL);
-    double w = -log((1.0 - y) * (1.0 + y));
+    const double a = fabs(y);  // on |y|, the sign restored at the end (see csrc/kernels/special.cpp)
+    double w = -log((1.0 - a) * (1.0 + a));
     double p;
     if (w < 5.0) {
         w -= 2.5;
@@ -40,13 +41,21 @@ __device__ double erfinv_value(double y) {
         p = 1.00167406 + p * w;
         p = 2.83297682 + p * w;
     }
-    double x = p * y;
-    for (int step = 0; step < 2; ++step) {
+    double x = p * a;
+    // Newton on erf(x) - a, or past a = 0.5 on log erfc(x) - log(1 - a), where erf(x) - a would cancel.
+    const double log_tail = a > 0.5 ? log(1.0 - a) : 0.0;
+    for (int step = 0; step < 4; ++step) {
         const double slope = 1.1283791670955126 * exp(-x * x);
         if (slope == 0.0) break;
-        x -= (erf(x) - y) / slope;
+        if (a > 0.5) {
+            const double tail = erfc(x);
+            if (tail == 0.0) break;
+            x += (log(tail) - log_tail) * tail / slope;
+        } else {
+            x -= (erf(x) - a) / slope;
+        }
     }
-    return x;
+    return copysign(x, y);
 }
 
 template <typename T>

@@ -1,6 +1,7 @@
 // The one place that knows about OpenMP. Kernels call these helpers, never omp_* directly,
 // so that a build without OpenMP still compiles (serially) with no #ifdefs elsewhere.
 #pragma once
+#include <atomic>
 #include <cstdint>
 
 #ifdef AXONAL_OPENMP
@@ -9,8 +10,30 @@
 
 namespace axonal {
 
+#ifdef AXONAL_OPENMP
+namespace detail {
+// OpenMP's thread count is a per-thread setting (the nthreads ICV): omp_set_num_threads on the main thread
+// does not reach a Python thread started later, which would run its kernels with OpenMP's default instead
+// (found by tests/test_concurrency.py: two threads training after set_num_threads(1) differed in the last
+// bits from the same training done in turn). set_num_threads is process-wide, as in PyTorch: it records the
+// request under a new generation, and each thread applies the latest generation before its next kernel.
+// Between requests a thread's own omp_set_num_threads (threadpoolctl's limit, for one) still holds.
+inline std::atomic<int> requested_threads{0};
+inline std::atomic<unsigned> requested_generation{0};
+inline thread_local unsigned applied_generation = 0;
+
+inline void apply_requested_threads() {
+    const unsigned g = requested_generation.load(std::memory_order_acquire);
+    if (g == applied_generation) return;
+    applied_generation = g;
+    omp_set_num_threads(requested_threads.load(std::memory_order_relaxed));
+}
+}  // namespace detail
+#endif
+
 inline int get_num_threads() {
 #ifdef AXONAL_OPENMP
+    detail::apply_requested_threads();
     return omp_get_max_threads();
 #else
     return 1;
@@ -19,7 +42,9 @@ inline int get_num_threads() {
 
 inline void set_num_threads(int n) {
 #ifdef AXONAL_OPENMP
-    omp_set_num_threads(n < 1 ? 1 : n);
+    detail::requested_threads.store(n < 1 ? 1 : n, std::memory_order_relaxed);
+    detail::requested_generation.fetch_add(1, std::memory_order_release);
+    detail::apply_requested_threads();
 #else
     (void)n;
 #endif
@@ -41,7 +66,7 @@ void parallel_for(int64_t n, int64_t cost_per_item, F f) {
     if (n <= 0) return;
 #ifdef AXONAL_OPENMP
     const int64_t min_work = 32768;
-    int nthreads = omp_get_max_threads();
+    int nthreads = get_num_threads();
     if (omp_in_parallel() || nthreads <= 1 || n == 1 || n * cost_per_item < min_work) {
         f(int64_t(0), n);
         return;

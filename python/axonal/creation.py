@@ -5,6 +5,7 @@ numbers on every device."""
 import numpy as np
 
 from . import backend, dtypes
+from ._alloc import fill_drawn, names_memory_errors
 from .random import rng_of
 from .tensor import Tensor
 
@@ -35,6 +36,7 @@ def _new(array, device, requires_grad):
     return t.requires_grad_(True) if requires_grad else t
 
 
+@names_memory_errors("tensor")
 def tensor(data, dtype=None, device=None, requires_grad=False):
     """A new tensor holding a copy of ``data`` (nested lists, scalars, arrays or a Tensor)."""
     if isinstance(data, Tensor):
@@ -59,6 +61,7 @@ def from_numpy(array):
     return Tensor._make(array)
 
 
+@names_memory_errors("as_tensor")
 def as_tensor(data, dtype=None, device=None):
     if isinstance(data, Tensor) and (dtype is None or data.dtype == np.dtype(dtype)) and (
             device is None or data.device == backend.device(device)):
@@ -74,18 +77,22 @@ def _filled(fill, size, dtype, device, requires_grad):
     return t.requires_grad_(True) if requires_grad else t
 
 
+@names_memory_errors("zeros")
 def zeros(*size, dtype=None, device=None, requires_grad=False):
     return _filled(lambda xp, s, d: xp.zeros(s, dtype=d), size, dtype, device, requires_grad)
 
 
+@names_memory_errors("ones")
 def ones(*size, dtype=None, device=None, requires_grad=False):
     return _filled(lambda xp, s, d: xp.ones(s, dtype=d), size, dtype, device, requires_grad)
 
 
+@names_memory_errors("empty")
 def empty(*size, dtype=None, device=None, requires_grad=False):
     return _filled(lambda xp, s, d: xp.empty(s, dtype=d), size, dtype, device, requires_grad)
 
 
+@names_memory_errors("full")
 def full(size, fill_value, dtype=None, device=None, requires_grad=False):
     if dtype is None and isinstance(fill_value, (bool, int)) and not isinstance(fill_value, float):
         dtype = dtypes.bool_ if isinstance(fill_value, bool) else dtypes.int64
@@ -96,35 +103,43 @@ def _like(t, dtype, device):
     return dict(dtype=dtype or t.dtype, device=device or t.device)
 
 
+@names_memory_errors("zeros_like")
 def zeros_like(t, dtype=None, device=None, requires_grad=False):
     return zeros(*t.shape, **_like(t, dtype, device), requires_grad=requires_grad)
 
 
+@names_memory_errors("ones_like")
 def ones_like(t, dtype=None, device=None, requires_grad=False):
     return ones(*t.shape, **_like(t, dtype, device), requires_grad=requires_grad)
 
 
+@names_memory_errors("empty_like")
 def empty_like(t, dtype=None, device=None, requires_grad=False):
     return empty(*t.shape, **_like(t, dtype, device), requires_grad=requires_grad)
 
 
+@names_memory_errors("full_like")
 def full_like(t, fill_value, dtype=None, device=None, requires_grad=False):
     return full(t.shape, fill_value, **_like(t, dtype, device), requires_grad=requires_grad)
 
 
+@names_memory_errors("rand_like")
 def rand_like(t, dtype=None, device=None, requires_grad=False, generator=None):
     return rand(*t.shape, **_like(t, dtype, device), requires_grad=requires_grad, generator=generator)
 
 
+@names_memory_errors("randn_like")
 def randn_like(t, dtype=None, device=None, requires_grad=False, generator=None):
     return randn(*t.shape, **_like(t, dtype, device), requires_grad=requires_grad, generator=generator)
 
 
+@names_memory_errors("randint_like")
 def randint_like(t, low=0, high=None, dtype=None, device=None, generator=None):
     low, high = (0, low) if high is None else (low, high)
     return randint(low, high, t.shape, dtype=dtype or t.dtype, device=device or t.device, generator=generator)
 
 
+@names_memory_errors("arange")
 def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False):
     if end is None:
         start, end = 0, start
@@ -142,6 +157,7 @@ def _steps(op, steps):
     return int(steps)
 
 
+@names_memory_errors("linspace")
 def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
     dtype = dtypes.resolve(dtype)
     if dtype == dtypes.bool_:
@@ -152,11 +168,13 @@ def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
     return _new(values.astype(dtype), device, requires_grad)
 
 
+@names_memory_errors("logspace")
 def logspace(start, end, steps, base=10.0, dtype=None, device=None, requires_grad=False):
     values = np.power(float(base), np.linspace(float(start), float(end), _steps("logspace", steps)))
     return _new(values.astype(dtypes.resolve(dtype)), device, requires_grad)
 
 
+@names_memory_errors("eye")
 def eye(n, m=None, dtype=None, device=None, requires_grad=False):
     m = n if m is None else m
     if n < 0 or m < 0:
@@ -164,18 +182,29 @@ def eye(n, m=None, dtype=None, device=None, requires_grad=False):
     return _new(np.eye(int(n), int(m), dtype=dtypes.resolve(dtype)), device, requires_grad)
 
 
+def _drawn(size, dtype, draw):
+    """A new host array of ``size`` and ``dtype`` holding draw(n)'s float64 samples, drawn in chunks (the same
+    numbers as one draw of the whole shape, without a float64 temporary of its full size)."""
+    out = np.empty(_size(size), dtype=dtypes.resolve(dtype))
+    fill_drawn(out.reshape(-1), draw)
+    return out
+
+
+@names_memory_errors("rand")
 def rand(*size, dtype=None, device=None, requires_grad=False, generator=None):
     """Uniform on [0, 1)."""
-    data = rng_of(generator).random(_size(size), dtype=np.float64).astype(dtypes.resolve(dtype))
-    return _new(data, device, requires_grad)
+    rng = rng_of(generator)
+    return _new(_drawn(size, dtype, lambda n: rng.random(n, dtype=np.float64)), device, requires_grad)
 
 
+@names_memory_errors("randn")
 def randn(*size, dtype=None, device=None, requires_grad=False, generator=None):
     """Standard normal."""
-    data = rng_of(generator).standard_normal(_size(size)).astype(dtypes.resolve(dtype))
-    return _new(data, device, requires_grad)
+    rng = rng_of(generator)
+    return _new(_drawn(size, dtype, rng.standard_normal), device, requires_grad)
 
 
+@names_memory_errors("randint")
 def randint(*args, size=None, dtype=None, device=None, generator=None):
     """torch's forms: randint(high, size), randint(low, high, size), with size= as a keyword too."""
     args = list(args)
@@ -196,10 +225,12 @@ def randint(*args, size=None, dtype=None, device=None, generator=None):
     return _new(data, device, False)
 
 
+@names_memory_errors("randperm")
 def randperm(n, dtype=None, device=None, generator=None):
     return _new(rng_of(generator).permutation(int(n)).astype(dtype or dtypes.int64), device, False)
 
 
+@names_memory_errors("normal")
 def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=None):
     """Samples of N(mean, std**2): the shape of ``size``, or of mean/std when they are tensors."""
     m = mean._host() if isinstance(mean, Tensor) else np.asarray(mean, dtype=np.float64)
@@ -211,6 +242,7 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=N
     return _new(rng_of(generator).normal(m, s, shape).astype(out_dtype), dev, False)
 
 
+@names_memory_errors("bernoulli")
 def bernoulli(p, *, generator=None):
     """1 with probability p (elementwise), else 0, in p's dtype and device."""
     probs = p._host()
@@ -219,6 +251,7 @@ def bernoulli(p, *, generator=None):
     return _new((rng_of(generator).random(probs.shape) < probs).astype(p.dtype), p.device, False)
 
 
+@names_memory_errors("multinomial")
 def multinomial(probs, num_samples, replacement=False, *, generator=None):
     """Class indices drawn from each row of (unnormalised, non-negative) weights ``probs`` (1-D or 2-D)."""
     w = probs._host().astype(np.float64)

@@ -21,11 +21,17 @@ any other safetensors file (one written by ``safetensors.torch.save_file``, say)
 dict. Pickle files (``torch.save``'s .pt/.pth) are refused with a ValueError that says how to convert them:
 unpickling runs arbitrary code. The file is written to a temporary name and renamed into place, so a crash
 mid-write never leaves a half-written checkpoint under the real name.
+
+Damage is detected: ``save`` stores a CRC-32 of every tensor's bytes and of the structure in the metadata entry
+``axonal.crc32``, and ``load`` checks them, so a truncated file, one with flipped bits or one whose header claims
+more than the file holds raises a ValueError that names the file (instead of loading wrong numbers). Files without
+that entry (other tools', older axonal's) are read unchecked, as before.
 """
 import json
 import os
 import tempfile
 import zipfile
+import zlib
 
 import numpy as np
 
@@ -34,6 +40,7 @@ from .tensor import Tensor
 
 _TREE_KEY = "axonal.tree"
 _FORMAT_KEY = "axonal.format"
+_CRC_KEY = "axonal.crc32"
 _FORMAT = "2"
 _RESERVED_NAME = "__metadata__"  # the safetensors header's own entry: no tensor may take this name
 _PICKLE_SUFFIXES = (".pt", ".pth", ".pkl", ".pickle", ".ckpt", ".bin", ".tar")
@@ -113,11 +120,12 @@ def save(obj, path, metadata=None):
     arrays = {}
     tree = _flatten(obj, arrays, "")
     meta = {str(k): str(v) for k, v in (metadata or {}).items()}
-    for key in (_TREE_KEY, _FORMAT_KEY):
+    for key in (_TREE_KEY, _FORMAT_KEY, _CRC_KEY):
         if key in meta:
             raise ValueError(f"[save] metadata key {key!r} is reserved for the checkpoint's structure")
     meta[_TREE_KEY] = json.dumps(tree)
     meta[_FORMAT_KEY] = _FORMAT
+    meta[_CRC_KEY] = json.dumps(_checksums(meta, arrays))
     payload = st.save(arrays, metadata=meta)
     path = os.fspath(path)
     directory = os.path.dirname(os.path.abspath(path))
@@ -132,6 +140,49 @@ def save(obj, path, metadata=None):
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+    _fsync_directory(directory)
+
+
+def _fsync_directory(directory):
+    """Makes the rename itself durable (a power cut after save returns keeps the new file); best effort."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _crc(array):
+    return zlib.crc32(array if array.flags.c_contiguous else np.ascontiguousarray(array))
+
+
+def _checksums(meta, arrays):
+    """CRC-32 of the metadata entries (the structure, the user's) and of every tensor's bytes."""
+    entries = {k: zlib.crc32(v.encode()) for k, v in sorted(meta.items()) if k != _CRC_KEY}
+    return {"meta": entries, "tensors": {k: _crc(a) for k, a in arrays.items()}}
+
+
+def _verify(path, meta, arrays):
+    """Raises ValueError naming ``path`` when a tensor or a metadata entry differs from what save recorded."""
+    try:
+        recorded = json.loads(meta[_CRC_KEY])
+        want_meta, want_tensors = dict(recorded["meta"]), dict(recorded["tensors"])
+    except (ValueError, KeyError, TypeError) as e:
+        raise ValueError(f"[load] {path} is corrupt: its checksum entry is unreadable ({e!r})") from None
+    if set(want_tensors) != set(arrays) or set(want_meta) != set(meta) - {_CRC_KEY}:
+        raise ValueError(f"[load] {path} is corrupt: its tensors or metadata entries differ from the ones saved "
+                         f"(tensors {sorted(arrays)} vs {sorted(want_tensors)})")
+    for k, crc in want_meta.items():
+        if zlib.crc32(meta[k].encode()) != crc:
+            raise ValueError(f"[load] {path} is corrupt: metadata entry {k!r} fails its CRC-32 check")
+    for k, crc in want_tensors.items():
+        if _crc(arrays[k]) != crc:
+            raise ValueError(f"[load] {path} is corrupt: tensor {k!r} fails its CRC-32 check (damaged bytes)")
 
 
 def _conversion_hint(path):
@@ -210,6 +261,9 @@ def load(path, map_location=None, return_metadata=False, weights_only=True):
     except Exception as e:  # safetensors raises its own error types for truncated / garbage files
         hint = f" ({_conversion_hint(path)})" if path.lower().endswith(_PICKLE_SUFFIXES) else ""
         raise ValueError(f"[load] {path} is not a valid safetensors checkpoint: {e}{hint}") from None
+    if _CRC_KEY in meta:
+        _verify(path, meta, arrays)
+        meta.pop(_CRC_KEY)
     if _TREE_KEY in meta:
         try:
             obj = _unflatten(json.loads(meta.pop(_TREE_KEY)), arrays, bk)

@@ -25,9 +25,9 @@ def kernel_ready(a):
 
 def _gemm_ready(x):
     """x itself when the GEMM can read it in place, else a contiguous copy. In place means what the binding
-    accepts: rows contiguous with a row stride of at least a row, or the same for columns (a broadcast
+    accepts: aligned data, rows contiguous with a row stride of at least a row, or the same for columns (a broadcast
     matrix with a row stride of 0, e.g. a gradient expanded from a sum over rows, needs the copy)."""
-    if x.ndim >= 2:
+    if x.ndim >= 2 and x.flags.aligned:
         item, strides = x.itemsize, x.strides
         s0, s1 = strides[-2], strides[-1]
         rows, cols = x.shape[-2], x.shape[-1]
@@ -36,7 +36,7 @@ def _gemm_ready(x):
             or ((s0 == item or rows <= 1) and s1 >= max(rows, 1) * item)
         ):
             return x
-    return np.ascontiguousarray(x)
+    return np.require(x, requirements="CA")  # not ascontiguousarray: it keeps an unaligned array as it is
 
 
 class CpuBackend(Backend):
@@ -76,7 +76,7 @@ class CpuBackend(Backend):
             return np.zeros(batch + (M, N), dtype=a.dtype)
         if b.ndim == 2 and a.flags.c_contiguous:
             # Stacked rows against one matrix: a single big GEMM (the Linear-layer case).
-            return _C.matmul(a.reshape(-1, K), _gemm_ready(b)).reshape(*batch, M, N)
+            return _C.matmul(_gemm_ready(a.reshape(-1, K)), _gemm_ready(b)).reshape(*batch, M, N)
         a3 = _gemm_ready(np.broadcast_to(a, batch + (M, K)).reshape(-1, M, K))
         b3 = _gemm_ready(np.broadcast_to(b, batch + (K, N)).reshape(-1, K, N))
         return _C.matmul(a3, b3).reshape(*batch, M, N)
@@ -118,14 +118,16 @@ class CpuBackend(Backend):
                 and target.flags.aligned and (weight is None or (weight.dtype == logits.dtype and kernel_ready(weight))))
 
     # ---- special functions NumPy lacks ---------------------------------------------------------------------
+    # np.asarray: NumPy arithmetic on a 0-d array gives a scalar (gelu's erf(x / sqrt 2) of a 0-d tensor, found
+    # by tests/test_property_ops.py), and the binding takes arrays only.
     def erf(self, x):
-        return _C.erf(x)
+        return _C.erf(np.asarray(x))
 
     def erfc(self, x):
-        return _C.erfc(x)
+        return _C.erfc(np.asarray(x))
 
     def erfinv(self, x):
-        return _C.erfinv(x)
+        return _C.erfinv(np.asarray(x))
 
     # ---- convolution and pooling (C-contiguous NCHW arrays) -----------------------------------------------
     def conv2d_forward(self, x, w, b, stride, padding, dilation, relu=False):

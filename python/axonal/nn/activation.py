@@ -2,6 +2,7 @@
 import numpy as np
 
 from .. import dtypes
+from .._alloc import names_memory_errors
 from ..ops import activation_zoo as Z
 from .module import Module
 from .parameter import Parameter
@@ -62,6 +63,7 @@ Tanhshrink = _module("Tanhshrink", lambda x: Z.tanhshrink(x), "x - tanh(x).")
 class PReLU(Module):
     """max(0, x) + a * min(0, x) with a learnable slope a (one, or one per channel)."""
 
+    @names_memory_errors()
     def __init__(self, num_parameters=1, init=0.25, device=None, dtype=None):
         super().__init__()
         self.num_parameters = num_parameters

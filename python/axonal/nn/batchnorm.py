@@ -2,6 +2,7 @@
 import numpy as np
 
 from .. import dtypes
+from .._alloc import names_memory_errors
 from ..ops.batchnorm import batch_norm
 from ..tensor import Tensor
 from .module import Module
@@ -11,6 +12,7 @@ from .parameter import Parameter
 class _BatchNorm(Module):
     _expected_dims = ()
 
+    @names_memory_errors()
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True, device=None,
                  dtype=None):
         super().__init__()

@@ -3,6 +3,8 @@ import math
 
 import numpy as np
 
+from .. import backend
+from .._alloc import DRAW_CHUNK, fill_drawn
 from ..grad_mode import no_grad
 from ..random import generator
 
@@ -44,12 +46,31 @@ def _fill(tensor, values):
     return tensor
 
 
+def _fill_random(tensor, draw):
+    """Writes ``draw(shape_or_n)`` (float64 samples of the global stream) into ``tensor``. A large contiguous tensor
+    is filled in chunks (_alloc.fill_drawn): the same numbers as one draw, without float64 temporaries of its
+    whole size, so that creating and initialising a layer needs little more than its parameters' memory."""
+    data = tensor.data
+    if tensor.numel() <= DRAW_CHUNK or not data.flags.c_contiguous:
+        return _fill(tensor, draw(tensor.shape))
+    with no_grad():
+        tensor._check_inplace("init")
+    xp = backend.of(data).xp
+    to_device = backend.of(data).from_host
+
+    def put(view, chunk):
+        xp.copyto(view, chunk if xp is np else to_device(chunk), casting="same_kind")
+
+    fill_drawn(data.reshape(-1), draw, put)
+    return tensor
+
+
 def uniform_(tensor, a=0.0, b=1.0):
-    return _fill(tensor, generator().uniform(a, b, tensor.shape))
+    return _fill_random(tensor, lambda n: generator().uniform(a, b, n))
 
 
 def normal_(tensor, mean=0.0, std=1.0):
-    return _fill(tensor, generator().normal(mean, std, tensor.shape))
+    return _fill_random(tensor, lambda n: generator().normal(mean, std, n))
 
 
 def constant_(tensor, val):

@@ -4,6 +4,7 @@ import math
 import numpy as np
 
 from .. import dtypes
+from .._alloc import names_memory_errors
 from ..ops._checks import pair
 from ..ops.conv import conv1d, conv2d
 from ..ops.linear import linear
@@ -22,6 +23,7 @@ def _check_positive(op, **sizes):
 class Linear(Module):
     """y = x @ W.T + b, W of shape (out_features, in_features)."""
 
+    @names_memory_errors()
     def __init__(self, in_features, out_features, bias=True, device=None, dtype=None):
         super().__init__()
         _check_positive("Linear", in_features=in_features, out_features=out_features)
@@ -48,6 +50,7 @@ class Linear(Module):
 
 
 class Conv2d(Module):
+    @names_memory_errors()
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True,
                  padding_mode="zeros", device=None, dtype=None):
         super().__init__()

@@ -2,12 +2,14 @@
 import numpy as np
 
 from .. import dtypes
+from .._alloc import names_memory_errors
 from ..ops.normalization import group_norm, layer_norm
 from .module import Module
 from .parameter import Parameter
 
 
 class LayerNorm(Module):
+    @names_memory_errors()
     def __init__(self, normalized_shape, eps=1e-5, elementwise_affine=True, bias=True, device=None, dtype=None):
         super().__init__()
         shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
@@ -26,6 +28,7 @@ class LayerNorm(Module):
 
 
 class GroupNorm(Module):
+    @names_memory_errors()
     def __init__(self, num_groups, num_channels, eps=1e-5, affine=True, device=None, dtype=None):
         super().__init__()
         if num_channels % num_groups:

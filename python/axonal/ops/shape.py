@@ -262,6 +262,8 @@ def _ints_first(key):
 
 
 def _as_tensors(tensors, op):
+    if isinstance(tensors, Tensor):  # iterating it would split it into rows, one Python object each (torch refuses too)
+        raise TypeError(f"[{op}] expects a sequence of tensors, got one Tensor of shape {tuple(tensors.shape)}")
     tensors = [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]
     if not tensors:
         raise ShapeError(f"[{op}] expects a non-empty sequence of tensors")
