@@ -123,7 +123,8 @@ class Tensor:
 
     def item(self):
         if self.data.size != 1:
-            raise ValueError(f"[item] only one-element tensors can be converted to a Python scalar, got shape {self.shape}")
+            raise ValueError("[item] only one-element tensors can be converted to a Python scalar, "
+                             f"got shape {self.shape}")
         return self.data.reshape(()).item()
 
     def tolist(self):
@@ -142,7 +143,9 @@ class Tensor:
         return self.to(backend.CPU)
 
     def cuda(self, device=None):
-        return self.to("cuda" if device is None else (device if isinstance(device, (str, backend.device)) else f"cuda:{device}"))
+        if device is None:
+            return self.to("cuda")
+        return self.to(device if isinstance(device, (str, backend.device)) else f"cuda:{device}")
 
     # ---- autograd ---------------------------------------------------------------------------
     def requires_grad_(self, requires_grad=True):
@@ -274,7 +277,8 @@ class Tensor:
 
     def __index__(self):
         if self.data.dtype.kind not in "iu" or self.data.size != 1:
-            raise TypeError(f"[index] only integer tensors of a single element can be used as an index, got {self.dtype} {self.shape}")
+            raise TypeError("[index] only integer tensors of a single element can be used as an index, "
+                            f"got {self.dtype} {self.shape}")
         return int(self.item())
 
     def __hash__(self):

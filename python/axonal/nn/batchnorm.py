@@ -38,10 +38,12 @@ class _BatchNorm(Module):
         """forward(x), with the ReLU that follows in a Sequential fused in when ``relu``."""
         if x.ndim not in self._expected_dims:
             raise ValueError(
-                f"[{type(self).__name__}] expected a {' or '.join(map(str, self._expected_dims))}-D input, got {x.shape}"
+                f"[{type(self).__name__}] expected a {' or '.join(map(str, self._expected_dims))}-D input, "
+                f"got {x.shape}"
             )
         if x.shape[1] != self.num_features:
-            raise ValueError(f"[{type(self).__name__}] input has {x.shape[1]} channels but the layer expects {self.num_features} (input {x.shape})")
+            raise ValueError(f"[{type(self).__name__}] input has {x.shape[1]} channels but the layer expects "
+                             f"{self.num_features} (input {x.shape})")
         use_batch = self.training or not self.track_running_stats
         momentum = self.momentum
         if self.training and self.track_running_stats:

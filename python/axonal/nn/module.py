@@ -43,7 +43,8 @@ class Module:
     # ---- registration ------------------------------------------------------------------------
     def __setattr__(self, name, value):
         if "_parameters" not in self.__dict__:
-            raise AttributeError(f"[Module] call super().__init__() in {type(self).__name__}.__init__ before assigning {name!r}")
+            raise AttributeError(f"[Module] call super().__init__() in {type(self).__name__}.__init__ "
+                                 f"before assigning {name!r}")
         if isinstance(value, Parameter):
             target = self._parameters
         elif isinstance(value, Module):
@@ -260,7 +261,8 @@ class Module:
                 value = np.asarray(value)
             if value.shape != target.shape:
                 raise ValueError(
-                    f"[load_state_dict] size mismatch for {name}: checkpoint has {value.shape}, model has {target.shape}"
+                    f"[load_state_dict] size mismatch for {name}: checkpoint has {value.shape}, "
+                    f"model has {target.shape}"
                 )
             pairs.append((target, value))
         # Copy only once every shape has been checked, so a failed load leaves the model untouched.

@@ -78,7 +78,8 @@ class Optimizer:
             params = list(params)
         for p in params:
             if not isinstance(p, Tensor):
-                raise TypeError(f"[{self._name}] can only optimize Tensors, but one of the params is {type(p).__name__}")
+                raise TypeError(f"[{self._name}] can only optimize Tensors, but one of the params is "
+                                f"{type(p).__name__}")
             if not p.is_leaf:
                 raise ValueError(f"[{self._name}] can't optimize a non-leaf Tensor (shape {p.shape})")
         if len({id(p) for p in params}) != len(params):
@@ -214,7 +215,8 @@ class Optimizer:
                 p = param_of[int(key)]
             except (KeyError, ValueError, TypeError):
                 raise ValueError(
-                    f"{_LOAD} state refers to parameter {key!r}, which no parameter group of the loaded state dict lists"
+                    f"{_LOAD} state refers to parameter {key!r}, which no parameter group of the loaded "
+                    "state dict lists"
                 ) from None
             if not isinstance(saved_state, dict):
                 raise ValueError(f"{_LOAD} state of parameter {key!r} must be a dict, got {type(saved_state).__name__}")
@@ -281,7 +283,8 @@ def _load_value(name, value, p, key):
             return value.item()
         if value.shape != p.shape:
             raise ValueError(
-                f"{_LOAD} state '{name}' of parameter {key!r} has shape {value.shape}, but the parameter has shape {p.shape}"
+                f"{_LOAD} state '{name}' of parameter {key!r} has shape {value.shape}, "
+                f"but the parameter has shape {p.shape}"
             )
         # A copy in the parameter's dtype, on its device: the optimizer owns its state from here on.
         return backend.get(p.device).from_host(np.array(value, dtype=p.dtype, copy=True))
