@@ -145,8 +145,12 @@ def _conversion_hint(path):
 def _refuse_pickle(path):
     """Raises a ValueError naming safetensors when ``path`` is a pickle (torch.save's zip or legacy format)."""
     with open(path, "rb") as f:
-        head = f.read(8)
+        head = f.read(9)
     what = None
+    # A safetensors file starts with its header's length (8 bytes, little-endian) and the header's "{". A length
+    # of 0x0380 (896) begins with the bytes 0x80 0x03, pickle's protocol-3 opcode: the length decides first.
+    if len(head) == 9 and head[8:9] == b"{" and 0 < int.from_bytes(head[:8], "little") <= os.path.getsize(path) - 8:
+        return
     if head[:4] == b"PK\x03\x04":
         try:
             with zipfile.ZipFile(path) as z:
