@@ -15,6 +15,7 @@ from . import (
     tensor_methods,  # noqa: F401 - binds Tensor's op methods (after the ops, before anything uses them)
     train,
 )
+from ._version import __version__
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .backend import device
 from .creation import (
@@ -251,5 +252,3 @@ def clone(x):
 def detach(x):
     return x.detach()
 
-
-__version__ = "0.1.0"
