@@ -45,6 +45,7 @@ from .creation import (
     zeros,
     zeros_like,
 )
+from .dlpack import from_dlpack
 from .dtypes import (  # noqa: A004
     bool_,
     double,
