@@ -2,10 +2,15 @@
 
 Random tensors are drawn on the host by the global generator and then moved, so one seed gives the same
 numbers on every device."""
+from __future__ import annotations
+
+from typing import Any
+
 import numpy as np
 
 from . import backend, dtypes
-from .random import rng_of
+from ._typing import DeviceLike, DTypeLike, Size
+from .random import Generator, rng_of
 from .tensor import Tensor
 
 
@@ -35,7 +40,7 @@ def _new(array, device, requires_grad):
     return t.requires_grad_(True) if requires_grad else t
 
 
-def tensor(data, dtype=None, device=None, requires_grad=False):
+def tensor(data: Any, dtype: DTypeLike = None, device: DeviceLike = None, requires_grad: bool = False) -> Tensor:
     """A new tensor holding a copy of ``data`` (nested lists, scalars, arrays or a Tensor)."""
     if isinstance(data, Tensor):
         bk = backend.get(device) if device is not None else backend.of(data.data)
@@ -52,14 +57,14 @@ def tensor(data, dtype=None, device=None, requires_grad=False):
     return _new(array, device, requires_grad)
 
 
-def from_numpy(array):
+def from_numpy(array: np.ndarray) -> Tensor:
     """A tensor that shares memory with ``array`` (no copy)."""
     if not isinstance(array, np.ndarray):
         raise TypeError(f"[from_numpy] expects a numpy.ndarray, got {type(array).__name__}")
     return Tensor._make(array)
 
 
-def as_tensor(data, dtype=None, device=None):
+def as_tensor(data: Any, dtype: DTypeLike = None, device: DeviceLike = None) -> Tensor:
     if isinstance(data, Tensor) and (dtype is None or data.dtype == np.dtype(dtype)) and (
             device is None or data.device == backend.device(device)):
         return data
@@ -74,19 +79,20 @@ def _filled(fill, size, dtype, device, requires_grad):
     return t.requires_grad_(True) if requires_grad else t
 
 
-def zeros(*size, dtype=None, device=None, requires_grad=False):
+def zeros(*size: Size, dtype: DTypeLike = None, device: DeviceLike = None, requires_grad: bool = False) -> Tensor:
     return _filled(lambda xp, s, d: xp.zeros(s, dtype=d), size, dtype, device, requires_grad)
 
 
-def ones(*size, dtype=None, device=None, requires_grad=False):
+def ones(*size: Size, dtype: DTypeLike = None, device: DeviceLike = None, requires_grad: bool = False) -> Tensor:
     return _filled(lambda xp, s, d: xp.ones(s, dtype=d), size, dtype, device, requires_grad)
 
 
-def empty(*size, dtype=None, device=None, requires_grad=False):
+def empty(*size: Size, dtype: DTypeLike = None, device: DeviceLike = None, requires_grad: bool = False) -> Tensor:
     return _filled(lambda xp, s, d: xp.empty(s, dtype=d), size, dtype, device, requires_grad)
 
 
-def full(size, fill_value, dtype=None, device=None, requires_grad=False):
+def full(size: Size, fill_value: float | int | bool, dtype: DTypeLike = None, device: DeviceLike = None,
+         requires_grad: bool = False) -> Tensor:
     if dtype is None and isinstance(fill_value, (bool, int)) and not isinstance(fill_value, float):
         dtype = dtypes.bool_ if isinstance(fill_value, bool) else dtypes.int64
     return _filled(lambda xp, s, d: xp.full(s, fill_value, dtype=d), (size,), dtype, device, requires_grad)
@@ -96,36 +102,41 @@ def _like(t, dtype, device):
     return dict(dtype=dtype or t.dtype, device=device or t.device)
 
 
-def zeros_like(t, dtype=None, device=None, requires_grad=False):
+def zeros_like(t: Tensor, dtype: DTypeLike = None, device: DeviceLike = None, requires_grad: bool = False) -> Tensor:
     return zeros(*t.shape, **_like(t, dtype, device), requires_grad=requires_grad)
 
 
-def ones_like(t, dtype=None, device=None, requires_grad=False):
+def ones_like(t: Tensor, dtype: DTypeLike = None, device: DeviceLike = None, requires_grad: bool = False) -> Tensor:
     return ones(*t.shape, **_like(t, dtype, device), requires_grad=requires_grad)
 
 
-def empty_like(t, dtype=None, device=None, requires_grad=False):
+def empty_like(t: Tensor, dtype: DTypeLike = None, device: DeviceLike = None, requires_grad: bool = False) -> Tensor:
     return empty(*t.shape, **_like(t, dtype, device), requires_grad=requires_grad)
 
 
-def full_like(t, fill_value, dtype=None, device=None, requires_grad=False):
+def full_like(t: Tensor, fill_value: float | int | bool, dtype: DTypeLike = None, device: DeviceLike = None,
+              requires_grad: bool = False) -> Tensor:
     return full(t.shape, fill_value, **_like(t, dtype, device), requires_grad=requires_grad)
 
 
-def rand_like(t, dtype=None, device=None, requires_grad=False, generator=None):
+def rand_like(t: Tensor, dtype: DTypeLike = None, device: DeviceLike = None, requires_grad: bool = False,
+              generator: Generator | None = None) -> Tensor:
     return rand(*t.shape, **_like(t, dtype, device), requires_grad=requires_grad, generator=generator)
 
 
-def randn_like(t, dtype=None, device=None, requires_grad=False, generator=None):
+def randn_like(t: Tensor, dtype: DTypeLike = None, device: DeviceLike = None, requires_grad: bool = False,
+               generator: Generator | None = None) -> Tensor:
     return randn(*t.shape, **_like(t, dtype, device), requires_grad=requires_grad, generator=generator)
 
 
-def randint_like(t, low=0, high=None, dtype=None, device=None, generator=None):
+def randint_like(t: Tensor, low: int = 0, high: int | None = None, dtype: DTypeLike = None, device: DeviceLike = None,
+                 generator: Generator | None = None) -> Tensor:
     low, high = (0, low) if high is None else (low, high)
     return randint(low, high, t.shape, dtype=dtype or t.dtype, device=device or t.device, generator=generator)
 
 
-def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False):
+def arange(start: float, end: float | None = None, step: float = 1, dtype: DTypeLike = None, device: DeviceLike = None,
+           requires_grad: bool = False) -> Tensor:
     if end is None:
         start, end = 0, start
     if step == 0:
@@ -142,7 +153,8 @@ def _steps(op, steps):
     return int(steps)
 
 
-def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
+def linspace(start: float, end: float, steps: int, dtype: DTypeLike = None, device: DeviceLike = None,
+             requires_grad: bool = False) -> Tensor:
     dtype = dtypes.resolve(dtype)
     if dtype == dtypes.bool_:
         raise RuntimeError("[linspace] bool is not a supported dtype")
@@ -152,31 +164,36 @@ def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
     return _new(values.astype(dtype), device, requires_grad)
 
 
-def logspace(start, end, steps, base=10.0, dtype=None, device=None, requires_grad=False):
+def logspace(start: float, end: float, steps: int, base: float = 10.0, dtype: DTypeLike = None,
+             device: DeviceLike = None, requires_grad: bool = False) -> Tensor:
     values = np.power(float(base), np.linspace(float(start), float(end), _steps("logspace", steps)))
     return _new(values.astype(dtypes.resolve(dtype)), device, requires_grad)
 
 
-def eye(n, m=None, dtype=None, device=None, requires_grad=False):
+def eye(n: int, m: int | None = None, dtype: DTypeLike = None, device: DeviceLike = None,
+        requires_grad: bool = False) -> Tensor:
     m = n if m is None else m
     if n < 0 or m < 0:
         raise ValueError(f"[eye] n and m must be non-negative, got {n}, {m}")
     return _new(np.eye(int(n), int(m), dtype=dtypes.resolve(dtype)), device, requires_grad)
 
 
-def rand(*size, dtype=None, device=None, requires_grad=False, generator=None):
+def rand(*size: Size, dtype: DTypeLike = None, device: DeviceLike = None, requires_grad: bool = False,
+         generator: Generator | None = None) -> Tensor:
     """Uniform on [0, 1)."""
     data = rng_of(generator).random(_size(size), dtype=np.float64).astype(dtypes.resolve(dtype))
     return _new(data, device, requires_grad)
 
 
-def randn(*size, dtype=None, device=None, requires_grad=False, generator=None):
+def randn(*size: Size, dtype: DTypeLike = None, device: DeviceLike = None, requires_grad: bool = False,
+          generator: Generator | None = None) -> Tensor:
     """Standard normal."""
     data = rng_of(generator).standard_normal(_size(size)).astype(dtypes.resolve(dtype))
     return _new(data, device, requires_grad)
 
 
-def randint(*args, size=None, dtype=None, device=None, generator=None):
+def randint(*args: int | Size, size: Size | None = None, dtype: DTypeLike = None, device: DeviceLike = None,
+            generator: Generator | None = None) -> Tensor:
     """torch's forms: randint(high, size), randint(low, high, size), with size= as a keyword too."""
     args = list(args)
     if args and isinstance(args[-1], (tuple, list)):
@@ -196,11 +213,12 @@ def randint(*args, size=None, dtype=None, device=None, generator=None):
     return _new(data, device, False)
 
 
-def randperm(n, dtype=None, device=None, generator=None):
+def randperm(n: int, dtype: DTypeLike = None, device: DeviceLike = None, generator: Generator | None = None) -> Tensor:
     return _new(rng_of(generator).permutation(int(n)).astype(dtype or dtypes.int64), device, False)
 
 
-def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=None):
+def normal(mean: float | Tensor = 0.0, std: float | Tensor = 1.0, size: Size | None = None, *,
+           generator: Generator | None = None, dtype: DTypeLike = None, device: DeviceLike = None) -> Tensor:
     """Samples of N(mean, std**2): the shape of ``size``, or of mean/std when they are tensors."""
     m = mean._host() if isinstance(mean, Tensor) else np.asarray(mean, dtype=np.float64)
     s = std._host() if isinstance(std, Tensor) else np.asarray(std, dtype=np.float64)
@@ -211,7 +229,7 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=N
     return _new(rng_of(generator).normal(m, s, shape).astype(out_dtype), dev, False)
 
 
-def bernoulli(p, *, generator=None):
+def bernoulli(p: float | Tensor, *, generator: Generator | None = None) -> Tensor:
     """1 with probability p (elementwise), else 0, in p's dtype and device."""
     probs = p._host()
     if ((probs < 0) | (probs > 1)).any():
@@ -219,7 +237,8 @@ def bernoulli(p, *, generator=None):
     return _new((rng_of(generator).random(probs.shape) < probs).astype(p.dtype), p.device, False)
 
 
-def multinomial(probs, num_samples, replacement=False, *, generator=None):
+def multinomial(probs: Tensor, num_samples: int, replacement: bool = False, *,
+                generator: Generator | None = None) -> Tensor:
     """Class indices drawn from each row of (unnormalised, non-negative) weights ``probs`` (1-D or 2-D)."""
     w = probs._host().astype(np.float64)
     rows = w.reshape(1, -1) if w.ndim == 1 else w

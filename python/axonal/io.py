@@ -22,14 +22,18 @@ dict. Pickle files (``torch.save``'s .pt/.pth) are refused with a ValueError tha
 unpickling runs arbitrary code. The file is written to a temporary name and renamed into place, so a crash
 mid-write never leaves a half-written checkpoint under the real name.
 """
+from __future__ import annotations
+
 import json
 import os
 import tempfile
 import zipfile
+from typing import Any
 
 import numpy as np
 
 from . import backend
+from ._typing import DeviceLike
 from .tensor import Tensor
 
 _TREE_KEY = "axonal.tree"
@@ -105,7 +109,7 @@ def _unflatten(node, arrays, bk):
     return node
 
 
-def save(obj, path, metadata=None):
+def save(obj: Any, path: str | os.PathLike[str], metadata: dict[str, str] | None = None) -> None:
     """Writes ``obj`` (a state_dict, or nested structures holding them) to ``path`` atomically.
 
     ``metadata``: optional dict of strings stored in the file's header (``load(..., return_metadata=True)``)."""
@@ -190,7 +194,8 @@ def _read_foreign(path, shape, begin, end):
     return (raw.astype(np.uint32) << 16).view(np.float32).reshape(shape)
 
 
-def load(path, map_location=None, return_metadata=False, weights_only=True):
+def load(path: str | os.PathLike[str], map_location: DeviceLike = None, return_metadata: bool = False,
+         weights_only: bool = True) -> Any:
     """Reads a checkpoint written by ``save`` (or any safetensors file: then a flat name -> Tensor dict).
 
     Tensors come back on ``map_location`` (a device or its name; the CPU by default); NumPy arrays that were saved

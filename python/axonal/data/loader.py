@@ -47,12 +47,17 @@ Workers (``num_workers > 0``) load batches in parallel while the main process tr
 ``pin_memory`` (and ``pin_memory_device``) are accepted for torch's signature; CPU batches are already in host
 memory, so they change nothing.
 """
+from __future__ import annotations
+
 import math
 import multiprocessing
 import numbers
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
 
 import numpy as np
 
+from ..random import Generator
 from ..random import generator as global_generator
 from ._multiworker import MultiWorkerIterator
 from ._random import check_generator, draw_seed
@@ -78,10 +83,13 @@ class DataLoader:
 
     _initialized = False
 
-    def __init__(self, dataset, batch_size=1, shuffle=None, sampler=None, batch_sampler=None, num_workers=0,
-                 collate_fn=None, pin_memory=False, drop_last=False, timeout=0, worker_init_fn=None,
-                 multiprocessing_context=None, generator=None, *, prefetch_factor=None, persistent_workers=False,
-                 pin_memory_device="", seed=None):
+    def __init__(self, dataset: Any, batch_size: int | None = 1, shuffle: bool | None = None,
+                 sampler: Sampler | Iterable[Any] | None = None, batch_sampler: Sampler | Iterable[Any] | None = None,
+                 num_workers: int = 0, collate_fn: Callable[[list[Any]], Any] | None = None, pin_memory: bool = False,
+                 drop_last: bool = False, timeout: float = 0, worker_init_fn: Callable[[int], None] | None = None,
+                 multiprocessing_context: Any = None, generator: Generator | None = None, *,
+                 prefetch_factor: int | None = None, persistent_workers: bool = False, pin_memory_device: str = '',
+                 seed: int | None = None) -> None:
         if not hasattr(dataset, "__getitem__") and not hasattr(dataset, "__iter__"):
             raise TypeError(f"[DataLoader] dataset must define __getitem__ and __len__ (or __iter__), "
                             f"got {type(dataset).__name__}")
@@ -228,7 +236,7 @@ class DataLoader:
             else draw_seed(self.generator) % (2**63 - 1 - self.num_workers)
 
     # ---- iteration ----------------------------------------------------------------------------------------
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Any]:
         if self.num_workers == 0:
             if self.generator is not None:
                 draw_seed(self.generator)  # as torch, and as with workers: one draw per epoch, so orders agree
@@ -254,7 +262,7 @@ class DataLoader:
                 raise
             yield batch
 
-    def __len__(self):
+    def __len__(self) -> int:
         if self._is_iterable:
             n = len(self.dataset)  # TypeError when the stream has no length, as in torch
             if self.batch_size is not None:

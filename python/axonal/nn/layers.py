@@ -1,13 +1,17 @@
 """Layers with weights: Linear and Conv2d, initialised exactly as PyTorch does."""
+from __future__ import annotations
+
 import math
 
 import numpy as np
 
 from .. import dtypes
+from .._typing import DeviceLike, DTypeLike
 from ..ops._checks import pair
 from ..ops.conv import conv1d, conv2d
 from ..ops.linear import linear
 from ..ops.padding import pad
+from ..tensor import Tensor
 from . import init
 from .module import Module
 from .parameter import Parameter
@@ -22,7 +26,8 @@ def _check_positive(op, **sizes):
 class Linear(Module):
     """y = x @ W.T + b, W of shape (out_features, in_features)."""
 
-    def __init__(self, in_features, out_features, bias=True, device=None, dtype=None):
+    def __init__(self, in_features: int, out_features: int, bias: bool = True, device: DeviceLike = None,
+                 dtype: DTypeLike = None) -> None:
         super().__init__()
         _check_positive("Linear", in_features=in_features, out_features=out_features)
         self.in_features, self.out_features = in_features, out_features
@@ -33,23 +38,25 @@ class Linear(Module):
         if device is not None:
             self.to(device)
 
-    def reset_parameters(self):
+    def reset_parameters(self) -> None:
         # torch's default: kaiming_uniform(a=sqrt(5)) == U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for both.
         init.kaiming_uniform_(self.weight, a=math.sqrt(5))
         if self.bias is not None:
             bound = 1 / math.sqrt(self.in_features)
             init.uniform_(self.bias, -bound, bound)
 
-    def forward(self, x):
+    def forward(self, x: Tensor) -> Tensor:
         return linear(x, self.weight, self.bias)
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
 
 
 class Conv2d(Module):
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True,
-                 padding_mode="zeros", device=None, dtype=None):
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: int | tuple[int, int],
+                 stride: int | tuple[int, int] = 1, padding: int | tuple[int, int] | str = 0,
+                 dilation: int | tuple[int, int] = 1, groups: int = 1, bias: bool = True, padding_mode: str = 'zeros',
+                 device: DeviceLike = None, dtype: DTypeLike = None) -> None:
         super().__init__()
         _check_positive(type(self).__name__, in_channels=in_channels, out_channels=out_channels, groups=groups)
         if in_channels % groups or out_channels % groups:
@@ -74,7 +81,7 @@ class Conv2d(Module):
     def _tuple(self, v, name):
         return pair(v, name, type(self).__name__)
 
-    def reset_parameters(self):
+    def reset_parameters(self) -> None:
         init.kaiming_uniform_(self.weight, a=math.sqrt(5))
         if self.bias is not None:
             fan_in = self.weight.shape[1] * math.prod(self.kernel_size)
@@ -90,11 +97,11 @@ class Conv2d(Module):
             widths += [p, p]
         return pad(x, tuple(widths), mode=self.padding_mode), (0,) * len(self.padding)
 
-    def forward(self, x):
+    def forward(self, x: Tensor) -> Tensor:
         x, padding = self._padded(x)
         return conv2d(x, self.weight, self.bias, self.stride, padding, self.dilation, self.groups)
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
         if self.padding not in ((0, 0), (0,)):  # torch shows padding=valid too; only the numeric default is left out
             s += f", padding={self.padding}"
@@ -119,6 +126,6 @@ class Conv1d(Conv2d):
             raise ValueError(f"[Conv1d] {name} must be an int, got {v!r}")
         return (int(v),)
 
-    def forward(self, x):
+    def forward(self, x: Tensor) -> Tensor:
         x, padding = self._padded(x)
         return conv1d(x, self.weight, self.bias, self.stride, padding, self.dilation, self.groups)

@@ -1,12 +1,24 @@
 """Module: the base of every layer. Attributes that are Parameters, Modules or registered buffers are
 tracked by name, so parameters(), state_dict() and friends find them without any bookkeeping by users."""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any
+
+from .._typing import DeviceLike, DTypeLike
+from ..tensor import Tensor
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
+    from .parameter import Parameter
+
 from collections import OrderedDict
 
 import numpy as np
 
 from .. import backend
 from ..ops.device import parse_to_args
-from ..tensor import Tensor
 from .parameter import Parameter
 
 
@@ -32,7 +44,7 @@ def _add_hook(hooks, hook):
 
 
 class Module:
-    def __init__(self):
+    def __init__(self) -> None:
         object.__setattr__(self, "_parameters", OrderedDict())
         object.__setattr__(self, "_buffers", OrderedDict())
         object.__setattr__(self, "_modules", OrderedDict())
@@ -78,26 +90,26 @@ class Module:
                 return
         object.__delattr__(self, name)
 
-    def register_parameter(self, name, param):
+    def register_parameter(self, name: str, param: Parameter | None) -> None:
         if param is None:
             self._parameters[name] = None
         else:
             setattr(self, name, param)
 
-    def register_buffer(self, name, tensor):
+    def register_buffer(self, name: str, tensor: Tensor | None) -> None:
         """State that is saved in state_dict but not trained (e.g. BatchNorm running statistics)."""
         self.__dict__.setdefault("_buffer_names", set()).add(name)
         self._buffers[name] = tensor
         self.__dict__.pop(name, None)
 
-    def add_module(self, name, module):
+    def add_module(self, name: str, module: Module | None) -> None:
         if module is not None and not isinstance(module, Module):
             raise TypeError(f"[Module] {type(module).__name__} is not a Module subclass (adding {name!r})")
         self._modules[name] = module
 
     register_module = add_module
 
-    def get_submodule(self, target):
+    def get_submodule(self, target: str) -> Module:
         module = self
         for part in target.split(".") if target else []:
             if part not in module._modules:
@@ -105,7 +117,7 @@ class Module:
             module = module._modules[part]
         return module
 
-    def get_parameter(self, target):
+    def get_parameter(self, target: str) -> Parameter:
         path, _, name = target.rpartition(".")
         module = self.get_submodule(path)
         if name not in module._parameters:
@@ -113,7 +125,7 @@ class Module:
         return module._parameters[name]
 
     # ---- traversal ---------------------------------------------------------------------------
-    def named_modules(self, prefix="", _seen=None):
+    def named_modules(self, prefix: str = '', _seen: set[int] | None = None) -> Iterator[tuple[str, Module]]:
         # A module used twice (shared layers) is yielded once, as in torch.
         _seen = set() if _seen is None else _seen
         if id(self) in _seen:
@@ -124,20 +136,20 @@ class Module:
             if child is not None:
                 yield from child.named_modules(f"{prefix}.{name}" if prefix else name, _seen)
 
-    def modules(self):
+    def modules(self) -> Iterator[Module]:
         for _, m in self.named_modules():
             yield m
 
-    def named_children(self):
+    def named_children(self) -> Iterator[tuple[str, Module]]:
         for name, child in self._modules.items():
             if child is not None:
                 yield name, child
 
-    def children(self):
+    def children(self) -> Iterator[Module]:
         for _, child in self.named_children():
             yield child
 
-    def named_parameters(self, prefix="", recurse=True):
+    def named_parameters(self, prefix: str = '', recurse: bool = True) -> Iterator[tuple[str, Parameter]]:
         seen = set()
         modules = self.named_modules(prefix) if recurse else [(prefix, self)]
         for mod_prefix, module in modules:
@@ -147,48 +159,48 @@ class Module:
                 seen.add(id(p))
                 yield (f"{mod_prefix}.{name}" if mod_prefix else name), p
 
-    def parameters(self, recurse=True):
+    def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
         for _, p in self.named_parameters(recurse=recurse):
             yield p
 
-    def named_buffers(self, prefix=""):
+    def named_buffers(self, prefix: str = '') -> Iterator[tuple[str, Tensor]]:
         for mod_prefix, module in self.named_modules(prefix):
             for name, b in module._buffers.items():
                 if b is not None:
                     yield (f"{mod_prefix}.{name}" if mod_prefix else name), b
 
-    def buffers(self):
+    def buffers(self) -> Iterator[Tensor]:
         for _, b in self.named_buffers():
             yield b
 
     # ---- modes and gradients -----------------------------------------------------------------
-    def train(self, mode=True):
+    def train(self, mode: bool = True) -> Self:
         for m in self.modules():
             object.__setattr__(m, "training", bool(mode))
         return self
 
-    def eval(self):
+    def eval(self) -> Self:
         return self.train(False)
 
-    def requires_grad_(self, requires_grad=True):
+    def requires_grad_(self, requires_grad: bool = True) -> Self:
         for p in self.parameters():
             p.requires_grad_(requires_grad)
         return self
 
-    def zero_grad(self, set_to_none=True):
+    def zero_grad(self, set_to_none: bool = True) -> None:
         for p in self.parameters():
             if set_to_none:
                 p.grad = None
             elif p.grad is not None:
                 p.grad.data[...] = 0
 
-    def apply(self, fn):
+    def apply(self, fn: Callable[[Module], None]) -> Self:
         for m in self.children():
             m.apply(fn)
         fn(self)
         return self
 
-    def to(self, *args, **kwargs):
+    def to(self, *args: Any, **kwargs: Any) -> Self:
         """Moves and/or casts every parameter, gradient and buffer in place (torch's forms: to(device),
         to(dtype), to(device, dtype), to(tensor)); the Parameter objects stay the same, so an optimizer built
         before keeps updating them. Only floating point tensors are cast (num_batches_tracked stays int64)."""
@@ -209,26 +221,26 @@ class Module:
             convert(b)
         return self
 
-    def cuda(self, device=None):
+    def cuda(self, device: DeviceLike = None) -> Self:
         return self.to("cuda" if device is None else device)
 
-    def cpu(self):
+    def cpu(self) -> Self:
         return self.to("cpu")
 
-    def double(self):
+    def double(self) -> Self:
         return self.to(np.float64)
 
-    def float(self):
+    def float(self) -> Self:
         return self.to(np.float32)
 
-    def half(self):
+    def half(self) -> Self:
         return self.to(np.float16)
 
-    def type(self, dst_type):
+    def type(self, dst_type: DTypeLike) -> Self:
         return self.to(dst_type)
 
     # ---- state -------------------------------------------------------------------------------
-    def state_dict(self, destination=None, prefix=""):
+    def state_dict(self, destination: dict[str, Any] | None = None, prefix: str = '') -> dict[str, Any]:
         """Name -> Tensor for every parameter and buffer (the arrays are shared, not copied)."""
         # torch's layout: each module's parameters then its buffers, then its children in order; a shared
         # module appears under every name it is reachable by (so checkpoints load into either copy).
@@ -244,7 +256,7 @@ class Module:
                 child.state_dict(state, f"{prefix}{name}.")
         return state
 
-    def load_state_dict(self, state_dict, strict=True):
+    def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True) -> Any:
         """Copies values in place. With strict, missing or unexpected keys raise; shapes must always match."""
         own = self.state_dict()
         missing = [k for k in own if k not in state_dict]
@@ -271,10 +283,10 @@ class Module:
         return missing, unexpected
 
     # ---- calling and display -----------------------------------------------------------------
-    def forward(self, *args, **kwargs):
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError(f"[Module] {type(self).__name__} does not define forward()")
 
-    def __call__(self, *args, **kwargs):
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
         pre, post = self.__dict__.get("_forward_pre_hooks"), self.__dict__.get("_forward_hooks")
         if not pre and not post:
             return self.forward(*args, **kwargs)
@@ -289,15 +301,15 @@ class Module:
                 out = result
         return out
 
-    def register_forward_pre_hook(self, hook):
+    def register_forward_pre_hook(self, hook: Callable[..., Any]) -> Any:
         """Calls ``hook(module, args)`` before forward; a returned value replaces the inputs."""
         return _add_hook(self._forward_pre_hooks, hook)
 
-    def register_forward_hook(self, hook):
+    def register_forward_hook(self, hook: Callable[..., Any]) -> Any:
         """Calls ``hook(module, args, output)`` after forward; a returned value replaces the output."""
         return _add_hook(self._forward_hooks, hook)
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return ""
 
     def __repr__(self):

@@ -1,7 +1,10 @@
 """Adam: bias-corrected running averages of the gradient and its square (L2 or decoupled weight decay)."""
+from __future__ import annotations
+
 import math
 
 from .. import backend
+from .._typing import ParamsT
 from . import _checks
 from .optimizer import Optimizer
 
@@ -14,8 +17,9 @@ class Adam(Optimizer):
     p -= lr / (1 - beta1**t) * exp_avg / (sqrt(exp_avg_sq) / sqrt(1 - beta2**t) + eps).
     """
 
-    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False, *,
-                 maximize=False, decoupled_weight_decay=False):
+    def __init__(self, params: ParamsT, lr: float = 0.001, betas: tuple[float, float] = (0.9, 0.999),
+                 eps: float = 1e-08, weight_decay: float = 0, amsgrad: bool = False, *, maximize: bool = False,
+                 decoupled_weight_decay: bool = False) -> None:
         defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
                         maximize=maximize, decoupled_weight_decay=decoupled_weight_decay)
         self._check(defaults)

@@ -1,5 +1,8 @@
 """SGD with optional momentum (heavy-ball or Nesterov), dampening, L2 weight decay and maximize."""
+from __future__ import annotations
+
 from .. import backend
+from .._typing import ParamsT
 from . import _checks
 from .optimizer import Optimizer
 
@@ -10,7 +13,8 @@ class SGD(Optimizer):
     d = d + momentum * buf (nesterov) or buf; p -= lr * d.
     """
 
-    def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False, *, maximize=False):
+    def __init__(self, params: ParamsT, lr: float = 0.001, momentum: float = 0, dampening: float = 0,
+                 weight_decay: float = 0, nesterov: bool = False, *, maximize: bool = False) -> None:
         defaults = dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay, nesterov=nesterov,
                         maximize=maximize)
         self._check(defaults)

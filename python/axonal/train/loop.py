@@ -6,6 +6,17 @@ gets the same logs and History and its callbacks (early stopping, schedulers) de
 shows progress and runs ModelCheckpoint (which saves the unwrapped module's state_dict); the loader's
 sampler gets ``set_epoch(epoch - 1)`` at the start of each epoch (DistributedSampler's new order).
 """
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from ..tensor import Tensor
+
+if TYPE_CHECKING:
+    from ..nn.module import Module
+    from ..optim.optimizer import Optimizer
+
 import sys
 import time
 import warnings
@@ -48,7 +59,8 @@ class _Trainer:
         self.stop_training = False
 
 
-def evaluate(model, loss_fn, loader, metrics=("accuracy",)):
+def evaluate(model: Module, loss_fn: Callable[[Any, Any], Tensor], loader: Iterable[Any],
+             metrics: Sequence[str | Callable[[Tensor, Tensor], float]] = ('accuracy',)) -> dict[str, float]:
     """Mean loss and metrics over ``loader`` with the model in eval mode and no graph recorded (this rank's
     loader only: evaluate itself never talks to other ranks)."""
     totals, seen = _evaluate_totals(model, loss_fn, loader, _metric_fns(metrics))
@@ -147,8 +159,10 @@ def _progress(loader, epoch, epochs, enabled):
     return tqdm(loader, total=len(loader), desc=f"epoch {epoch}/{epochs}", unit="batch", leave=True, dynamic_ncols=True)
 
 
-def fit(model, loss_fn, optimizer, train_loader, epochs, val_loader=None, metrics=("accuracy",), callbacks=(),
-        scheduler=None, progress=True):
+def fit(model: Module, loss_fn: Callable[[Any, Any], Tensor], optimizer: Optimizer, train_loader: Iterable[Any],
+        epochs: int, val_loader: Iterable[Any] | None = None,
+        metrics: Sequence[str | Callable[[Tensor, Tensor], float]] = ('accuracy',), callbacks: Sequence[Callback] = (),
+        scheduler: Any = None, progress: bool = True) -> History:
     """Trains ``model`` for ``epochs`` passes over ``train_loader``.
 
     Args:
