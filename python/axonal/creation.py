@@ -41,7 +41,17 @@ def _new(array, device, requires_grad):
 
 
 def tensor(data: Any, dtype: DTypeLike = None, device: DeviceLike = None, requires_grad: bool = False) -> Tensor:
-    """A new tensor holding a copy of ``data`` (nested lists, scalars, arrays or a Tensor)."""
+    """A new tensor holding a copy of ``data`` (nested lists, scalars, arrays or a Tensor).
+
+    Args:
+        data: the values. Python floats become the default float dtype, ints int64, bools bool (torch's rule).
+        dtype: the element type instead of the inferred one.
+        device: where the tensor lives: "cpu" (default) or "cuda".
+        requires_grad: record operations on it for autograd (floating-point dtypes only).
+
+    Returns:
+        A new Tensor that owns its memory.
+    """
     if isinstance(data, Tensor):
         bk = backend.get(device) if device is not None else backend.of(data.data)
         array = backend.transfer(data.data, bk)
@@ -58,13 +68,30 @@ def tensor(data: Any, dtype: DTypeLike = None, device: DeviceLike = None, requir
 
 
 def from_numpy(array: np.ndarray) -> Tensor:
-    """A tensor that shares memory with ``array`` (no copy)."""
+    """A tensor that shares memory with ``array`` (no copy): writes through either are seen by the other.
+
+    Args:
+        array: a NumPy array, of any dtype and strides.
+
+    Returns:
+        A CPU Tensor over the same memory.
+    """
     if not isinstance(array, np.ndarray):
         raise TypeError(f"[from_numpy] expects a numpy.ndarray, got {type(array).__name__}")
     return Tensor._make(array)
 
 
 def as_tensor(data: Any, dtype: DTypeLike = None, device: DeviceLike = None) -> Tensor:
+    """``data`` as a tensor, without a copy when it already is one (or a NumPy array) of that dtype and device.
+
+    Args:
+        data: a Tensor, an array, a list or a number.
+        dtype: the element type wanted (default: keep / infer).
+        device: the device wanted (default: keep / the CPU).
+
+    Returns:
+        ``data`` itself, a Tensor sharing its memory, or a converted copy.
+    """
     if isinstance(data, Tensor) and (dtype is None or data.dtype == np.dtype(dtype)) and (
             device is None or data.device == backend.device(device)):
         return data
@@ -80,19 +107,64 @@ def _filled(fill, size, dtype, device, requires_grad):
 
 
 def zeros(*size: Size, dtype: DTypeLike = None, device: DeviceLike = None, requires_grad: bool = False) -> Tensor:
+    """A tensor filled with 0.
+
+    Args:
+        *size: the shape, as ``f(2, 3)`` or ``f((2, 3))``.
+        dtype: the element type (default: float32, ``ax.get_default_dtype()``).
+        device: where the tensor lives: "cpu" (default) or "cuda".
+        requires_grad: record operations on it for autograd.
+
+    Returns:
+        A new Tensor of that shape.
+    """
     return _filled(lambda xp, s, d: xp.zeros(s, dtype=d), size, dtype, device, requires_grad)
 
 
 def ones(*size: Size, dtype: DTypeLike = None, device: DeviceLike = None, requires_grad: bool = False) -> Tensor:
+    """A tensor filled with 1.
+
+    Args:
+        *size: the shape, as ``f(2, 3)`` or ``f((2, 3))``.
+        dtype: the element type (default: float32, ``ax.get_default_dtype()``).
+        device: where the tensor lives: "cpu" (default) or "cuda".
+        requires_grad: record operations on it for autograd.
+
+    Returns:
+        A new Tensor of that shape.
+    """
     return _filled(lambda xp, s, d: xp.ones(s, dtype=d), size, dtype, device, requires_grad)
 
 
 def empty(*size: Size, dtype: DTypeLike = None, device: DeviceLike = None, requires_grad: bool = False) -> Tensor:
+    """A tensor whose values are not initialised (whatever the allocator gives).
+
+    Args:
+        *size: the shape, as ``f(2, 3)`` or ``f((2, 3))``.
+        dtype: the element type (default: float32, ``ax.get_default_dtype()``).
+        device: where the tensor lives: "cpu" (default) or "cuda".
+        requires_grad: record operations on it for autograd.
+
+    Returns:
+        A new Tensor of that shape.
+    """
     return _filled(lambda xp, s, d: xp.empty(s, dtype=d), size, dtype, device, requires_grad)
 
 
 def full(size: Size, fill_value: float | int | bool, dtype: DTypeLike = None, device: DeviceLike = None,
          requires_grad: bool = False) -> Tensor:
+    """A tensor filled with ``fill_value`` (an int gives int64, a bool bool, unless ``dtype`` says otherwise).
+
+    Args:
+        size: the shape.
+        fill_value: the value of every element.
+        dtype: the element type (default: float32, ``ax.get_default_dtype()``).
+        device: where the tensor lives: "cpu" (default) or "cuda".
+        requires_grad: record operations on it for autograd.
+
+    Returns:
+        A new Tensor of that shape.
+    """
     if dtype is None and isinstance(fill_value, (bool, int)) and not isinstance(fill_value, float):
         dtype = dtypes.bool_ if isinstance(fill_value, bool) else dtypes.int64
     return _filled(lambda xp, s, d: xp.full(s, fill_value, dtype=d), (size,), dtype, device, requires_grad)
@@ -103,10 +175,32 @@ def _like(t, dtype, device):
 
 
 def zeros_like(t: Tensor, dtype: DTypeLike = None, device: DeviceLike = None, requires_grad: bool = False) -> Tensor:
+    """Zeros of ``t``'s shape (and its dtype and device unless given).
+
+    Args:
+        t: the tensor whose shape is used.
+        dtype: the element type (default: float32, ``ax.get_default_dtype()``).
+        device: where the tensor lives: "cpu" (default) or "cuda".
+        requires_grad: record operations on it for autograd.
+
+    Returns:
+        A new Tensor of that shape.
+    """
     return zeros(*t.shape, **_like(t, dtype, device), requires_grad=requires_grad)
 
 
 def ones_like(t: Tensor, dtype: DTypeLike = None, device: DeviceLike = None, requires_grad: bool = False) -> Tensor:
+    """Ones of ``t``'s shape (and its dtype and device unless given).
+
+    Args:
+        t: the tensor whose shape is used.
+        dtype: the element type (default: float32, ``ax.get_default_dtype()``).
+        device: where the tensor lives: "cpu" (default) or "cuda".
+        requires_grad: record operations on it for autograd.
+
+    Returns:
+        A new Tensor of that shape.
+    """
     return ones(*t.shape, **_like(t, dtype, device), requires_grad=requires_grad)
 
 
@@ -137,6 +231,19 @@ def randint_like(t: Tensor, low: int = 0, high: int | None = None, dtype: DTypeL
 
 def arange(start: float, end: float | None = None, step: float = 1, dtype: DTypeLike = None, device: DeviceLike = None,
            requires_grad: bool = False) -> Tensor:
+    """Values from ``start`` to ``end`` (excluded) in steps of ``step``; ``arange(n)`` is 0 .. n-1.
+
+    Args:
+        start: the first value (or the end, when ``end`` is None).
+        end: the bound, not included.
+        step: the difference between neighbours.
+        dtype: the element type (default: int64 for integer arguments, else the default float dtype).
+        device: where the tensor lives.
+        requires_grad: record operations on it for autograd.
+
+    Returns:
+        A 1-D Tensor.
+    """
     if end is None:
         start, end = 0, start
     if step == 0:
@@ -155,6 +262,19 @@ def _steps(op, steps):
 
 def linspace(start: float, end: float, steps: int, dtype: DTypeLike = None, device: DeviceLike = None,
              requires_grad: bool = False) -> Tensor:
+    """``steps`` evenly spaced values from ``start`` to ``end``, both included.
+
+    Args:
+        start: the first value.
+        end: the last value.
+        steps: how many values.
+        dtype: the element type (default: the default float dtype).
+        device: where the tensor lives.
+        requires_grad: record operations on it for autograd.
+
+    Returns:
+        A 1-D Tensor of ``steps`` elements.
+    """
     dtype = dtypes.resolve(dtype)
     if dtype == dtypes.bool_:
         raise RuntimeError("[linspace] bool is not a supported dtype")
@@ -172,6 +292,18 @@ def logspace(start: float, end: float, steps: int, base: float = 10.0, dtype: DT
 
 def eye(n: int, m: int | None = None, dtype: DTypeLike = None, device: DeviceLike = None,
         requires_grad: bool = False) -> Tensor:
+    """The identity matrix (ones on the diagonal).
+
+    Args:
+        n: rows.
+        m: columns (default: ``n``).
+        dtype: the element type (default: the default float dtype).
+        device: where the tensor lives.
+        requires_grad: record operations on it for autograd.
+
+    Returns:
+        A Tensor of shape (n, m).
+    """
     m = n if m is None else m
     if n < 0 or m < 0:
         raise ValueError(f"[eye] n and m must be non-negative, got {n}, {m}")
@@ -180,14 +312,36 @@ def eye(n: int, m: int | None = None, dtype: DTypeLike = None, device: DeviceLik
 
 def rand(*size: Size, dtype: DTypeLike = None, device: DeviceLike = None, requires_grad: bool = False,
          generator: Generator | None = None) -> Tensor:
-    """Uniform on [0, 1)."""
+    """Samples uniform on [0, 1), from axonal's generator (``ax.manual_seed``) or ``generator``.
+
+    Args:
+        *size: the shape, as ``f(2, 3)`` or ``f((2, 3))``.
+        dtype: the element type (default: float32, ``ax.get_default_dtype()``).
+        device: where the tensor lives: "cpu" (default) or "cuda".
+        requires_grad: record operations on it for autograd.
+        generator: an axonal.Generator instead of the global one.
+
+    Returns:
+        A new Tensor of that shape.
+    """
     data = rng_of(generator).random(_size(size), dtype=np.float64).astype(dtypes.resolve(dtype))
     return _new(data, device, requires_grad)
 
 
 def randn(*size: Size, dtype: DTypeLike = None, device: DeviceLike = None, requires_grad: bool = False,
           generator: Generator | None = None) -> Tensor:
-    """Standard normal."""
+    """Samples of the standard normal, from axonal's generator (``ax.manual_seed``) or ``generator``.
+
+    Args:
+        *size: the shape, as ``f(2, 3)`` or ``f((2, 3))``.
+        dtype: the element type (default: float32, ``ax.get_default_dtype()``).
+        device: where the tensor lives: "cpu" (default) or "cuda".
+        requires_grad: record operations on it for autograd.
+        generator: an axonal.Generator instead of the global one.
+
+    Returns:
+        A new Tensor of that shape.
+    """
     data = rng_of(generator).standard_normal(_size(size)).astype(dtypes.resolve(dtype))
     return _new(data, device, requires_grad)
 
@@ -214,6 +368,17 @@ def randint(*args: int | Size, size: Size | None = None, dtype: DTypeLike = None
 
 
 def randperm(n: int, dtype: DTypeLike = None, device: DeviceLike = None, generator: Generator | None = None) -> Tensor:
+    """A random permutation of 0 .. n-1.
+
+    Args:
+        n: the number of elements.
+        dtype: the element type (default: int64).
+        device: where the tensor lives.
+        generator: an axonal.Generator instead of the global one.
+
+    Returns:
+        A 1-D Tensor of ``n`` distinct integers.
+    """
     return _new(rng_of(generator).permutation(int(n)).astype(dtype or dtypes.int64), device, False)
 
 

@@ -112,7 +112,14 @@ def _unflatten(node, arrays, bk):
 def save(obj: Any, path: str | os.PathLike[str], metadata: dict[str, str] | None = None) -> None:
     """Writes ``obj`` (a state_dict, or nested structures holding them) to ``path`` atomically.
 
-    ``metadata``: optional dict of strings stored in the file's header (``load(..., return_metadata=True)``)."""
+    The file is safetensors: the tensors under their own names (so PyTorch reads a state_dict saved by axonal),
+    the nesting in the header's metadata. It is written to a temporary file and renamed over ``path``.
+
+    Args:
+        obj: a dict of tensors (``model.state_dict()``), or dicts / lists / numbers / strings holding them.
+        path: the file to write.
+        metadata: optional strings stored in the file's header (``load(..., return_metadata=True)``).
+    """
     st = _safetensors_numpy()
     arrays = {}
     tree = _flatten(obj, arrays, "")
@@ -198,11 +205,19 @@ def load(path: str | os.PathLike[str], map_location: DeviceLike = None, return_m
          weights_only: bool = True) -> Any:
     """Reads a checkpoint written by ``save`` (or any safetensors file: then a flat name -> Tensor dict).
 
-    Tensors come back on ``map_location`` (a device or its name; the CPU by default); NumPy arrays that were saved
-    as arrays stay NumPy arrays; bfloat16 tensors (which NumPy lacks) come back as float32, exactly.
-    ``weights_only`` is accepted for torch.load's signature: a safetensors file holds only data, so loading never
-    runs code either way. Pickle files raise a ValueError explaining how to
-    convert them to safetensors."""
+    NumPy arrays that were saved as arrays stay NumPy arrays; bfloat16 tensors (which NumPy lacks) come back as
+    float32, exactly. Pickle files raise a ValueError explaining how to convert them to safetensors.
+
+    Args:
+        path: the file to read.
+        map_location: the device the tensors come back on (the CPU by default).
+        return_metadata: also return the metadata given to ``save``.
+        weights_only: accepted for torch.load's signature: a safetensors file holds only data, so loading never
+            runs code either way.
+
+    Returns:
+        What was saved (with ``return_metadata``, a pair of it and the metadata dict).
+    """
     bk = backend.get(map_location)
     path = os.fspath(path)
     if not os.path.isfile(path):

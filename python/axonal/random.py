@@ -13,7 +13,14 @@ _seed_callbacks = []
 
 
 def manual_seed(seed: int) -> Generator:
-    """Reseed the generator used by every random function in axonal, and every device's generator."""
+    """Reseeds the generator every random function in axonal uses, and every device's generator.
+
+    Args:
+        seed: any integer.
+
+    Returns:
+        axonal's default Generator.
+    """
     global _generator, _initial_seed
     _initial_seed = int(seed)
     _generator = np.random.default_rng(_initial_seed)

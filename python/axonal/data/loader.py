@@ -79,7 +79,29 @@ class _StreamSampler(Sampler):
 
 
 class DataLoader:
-    """Yields batches of ``dataset``; see the module docstring."""
+    """Yields batches of ``dataset``, one pass per iteration (torch.utils.data.DataLoader's signature and rules).
+
+    See the module docstring for what a batch is, shuffling and seeds, the TensorDataset fast path and workers.
+
+    Args:
+        dataset: a map-style Dataset (``__getitem__`` and ``__len__``) or an IterableDataset.
+        batch_size: samples per batch; None turns batching off.
+        shuffle: a new random order every epoch.
+        sampler: the indices to load, in order (any iterable of indices).
+        batch_sampler: yields whole lists of indices (instead of batch_size / shuffle / sampler / drop_last).
+        num_workers: processes (or threads) loading batches in parallel; 0 loads in the main process.
+        collate_fn: merges a list of samples into a batch (default: stack tensors and arrays).
+        pin_memory: accepted for torch's signature.
+        drop_last: drop the last batch when it is short.
+        timeout: seconds to wait for a worker's batch (0: forever).
+        worker_init_fn: called with the worker id in each worker.
+        multiprocessing_context: "fork", "spawn", "forkserver", "thread" or a multiprocessing context.
+        generator: the source of the shuffling (a seed, a numpy Generator or an axonal Generator).
+        prefetch_factor: batches each worker loads ahead.
+        persistent_workers: keep the workers between epochs.
+        pin_memory_device: accepted for torch's signature.
+        seed: seeds the loader's own generator (axonal's; repeatable epochs).
+    """
 
     _initialized = False
 
@@ -88,7 +110,7 @@ class DataLoader:
                  num_workers: int = 0, collate_fn: Callable[[list[Any]], Any] | None = None, pin_memory: bool = False,
                  drop_last: bool = False, timeout: float = 0, worker_init_fn: Callable[[int], None] | None = None,
                  multiprocessing_context: Any = None, generator: Generator | None = None, *,
-                 prefetch_factor: int | None = None, persistent_workers: bool = False, pin_memory_device: str = '',
+                 prefetch_factor: int | None = None, persistent_workers: bool = False, pin_memory_device: str = "",
                  seed: int | None = None) -> None:
         if not hasattr(dataset, "__getitem__") and not hasattr(dataset, "__iter__"):
             raise TypeError(f"[DataLoader] dataset must define __getitem__ and __len__ (or __iter__), "

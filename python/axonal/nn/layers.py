@@ -24,7 +24,15 @@ def _check_positive(op, **sizes):
 
 
 class Linear(Module):
-    """y = x @ W.T + b, W of shape (out_features, in_features)."""
+    """y = x @ W.T + b, W of shape (out_features, in_features); torch's default initialisation.
+
+    Args:
+        in_features: the size of each input's last dimension.
+        out_features: the size of each output's last dimension.
+        bias: learn an additive bias b of shape (out_features,).
+        device: where the parameters live.
+        dtype: their dtype (default: the default float dtype).
+    """
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True, device: DeviceLike = None,
                  dtype: DTypeLike = None) -> None:
@@ -53,9 +61,24 @@ class Linear(Module):
 
 
 class Conv2d(Module):
+    """2-D convolution over (N, C, H, W) inputs with weight (out_channels, in_channels / groups, kH, kW).
+
+    Args:
+        in_channels: C of the input.
+        out_channels: channels of the output.
+        kernel_size: kH, kW (an int for both).
+        stride: the step between windows.
+        padding: zeros added on each side, or "same" / "valid".
+        dilation: the spacing between kernel taps.
+        groups: split the channels into this many independent convolutions.
+        bias: learn an additive bias per output channel.
+        padding_mode: "zeros", "reflect", "replicate" or "circular".
+        device: where the parameters live.
+        dtype: their dtype (default: the default float dtype).
+    """
     def __init__(self, in_channels: int, out_channels: int, kernel_size: int | tuple[int, int],
                  stride: int | tuple[int, int] = 1, padding: int | tuple[int, int] | str = 0,
-                 dilation: int | tuple[int, int] = 1, groups: int = 1, bias: bool = True, padding_mode: str = 'zeros',
+                 dilation: int | tuple[int, int] = 1, groups: int = 1, bias: bool = True, padding_mode: str = "zeros",
                  device: DeviceLike = None, dtype: DTypeLike = None) -> None:
         super().__init__()
         _check_positive(type(self).__name__, in_channels=in_channels, out_channels=out_channels, groups=groups)

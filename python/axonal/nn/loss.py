@@ -7,7 +7,7 @@ from .module import Module
 
 
 class _Loss(Module):
-    def __init__(self, reduction: str = 'mean') -> None:
+    def __init__(self, reduction: str = "mean") -> None:
         super().__init__()
         L._check_reduction(type(self).__name__, reduction)
         self.reduction = reduction
@@ -27,7 +27,7 @@ class L1Loss(_Loss):
 
 
 class CrossEntropyLoss(_Loss):
-    def __init__(self, weight: Tensor | None = None, ignore_index: int = -100, reduction: str = 'mean',
+    def __init__(self, weight: Tensor | None = None, ignore_index: int = -100, reduction: str = "mean",
                  label_smoothing: float = 0.0) -> None:
         super().__init__(reduction)
         self.weight, self.ignore_index, self.label_smoothing = weight, ignore_index, label_smoothing
@@ -37,7 +37,7 @@ class CrossEntropyLoss(_Loss):
 
 
 class NLLLoss(_Loss):
-    def __init__(self, weight: Tensor | None = None, ignore_index: int = -100, reduction: str = 'mean') -> None:
+    def __init__(self, weight: Tensor | None = None, ignore_index: int = -100, reduction: str = "mean") -> None:
         super().__init__(reduction)
         self.weight, self.ignore_index = weight, ignore_index
 
@@ -46,7 +46,7 @@ class NLLLoss(_Loss):
 
 
 class BCELoss(_Loss):
-    def __init__(self, weight: Tensor | None = None, reduction: str = 'mean') -> None:
+    def __init__(self, weight: Tensor | None = None, reduction: str = "mean") -> None:
         super().__init__(reduction)
         self.weight = weight
 
@@ -55,7 +55,7 @@ class BCELoss(_Loss):
 
 
 class BCEWithLogitsLoss(_Loss):
-    def __init__(self, weight: Tensor | None = None, reduction: str = 'mean', pos_weight: Tensor | None = None) -> None:
+    def __init__(self, weight: Tensor | None = None, reduction: str = "mean", pos_weight: Tensor | None = None) -> None:
         super().__init__(reduction)
         self.weight, self.pos_weight = weight, pos_weight
 
@@ -64,7 +64,7 @@ class BCEWithLogitsLoss(_Loss):
 
 
 class HuberLoss(_Loss):
-    def __init__(self, reduction: str = 'mean', delta: float = 1.0) -> None:
+    def __init__(self, reduction: str = "mean", delta: float = 1.0) -> None:
         super().__init__(reduction)
         self.delta = delta
 
@@ -73,7 +73,7 @@ class HuberLoss(_Loss):
 
 
 class SmoothL1Loss(_Loss):
-    def __init__(self, reduction: str = 'mean', beta: float = 1.0) -> None:
+    def __init__(self, reduction: str = "mean", beta: float = 1.0) -> None:
         super().__init__(reduction)
         self.beta = beta
 
@@ -82,7 +82,7 @@ class SmoothL1Loss(_Loss):
 
 
 class KLDivLoss(Module):
-    def __init__(self, reduction: str = 'mean', log_target: bool = False) -> None:
+    def __init__(self, reduction: str = "mean", log_target: bool = False) -> None:
         super().__init__()
         self.reduction, self.log_target = reduction, log_target
 

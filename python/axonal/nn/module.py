@@ -125,7 +125,7 @@ class Module:
         return module._parameters[name]
 
     # ---- traversal ---------------------------------------------------------------------------
-    def named_modules(self, prefix: str = '', _seen: set[int] | None = None) -> Iterator[tuple[str, Module]]:
+    def named_modules(self, prefix: str = "", _seen: set[int] | None = None) -> Iterator[tuple[str, Module]]:
         # A module used twice (shared layers) is yielded once, as in torch.
         _seen = set() if _seen is None else _seen
         if id(self) in _seen:
@@ -149,7 +149,16 @@ class Module:
         for _, child in self.named_children():
             yield child
 
-    def named_parameters(self, prefix: str = '', recurse: bool = True) -> Iterator[tuple[str, Parameter]]:
+    def named_parameters(self, prefix: str = "", recurse: bool = True) -> Iterator[tuple[str, Parameter]]:
+        """(name, parameter) pairs of this module and, with ``recurse``, its submodules; each parameter once.
+
+        Args:
+            prefix: prepended to every name (with a dot).
+            recurse: include the submodules' parameters.
+
+        Returns:
+            An iterator of ("layer.weight", Parameter) pairs, in registration order.
+        """
         seen = set()
         modules = self.named_modules(prefix) if recurse else [(prefix, self)]
         for mod_prefix, module in modules:
@@ -160,10 +169,18 @@ class Module:
                 yield (f"{mod_prefix}.{name}" if mod_prefix else name), p
 
     def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
+        """The parameters of this module and, with ``recurse``, its submodules (what an optimizer takes).
+
+        Args:
+            recurse: include the submodules' parameters.
+
+        Returns:
+            An iterator of Parameters, each once.
+        """
         for _, p in self.named_parameters(recurse=recurse):
             yield p
 
-    def named_buffers(self, prefix: str = '') -> Iterator[tuple[str, Tensor]]:
+    def named_buffers(self, prefix: str = "") -> Iterator[tuple[str, Tensor]]:
         for mod_prefix, module in self.named_modules(prefix):
             for name, b in module._buffers.items():
                 if b is not None:
@@ -175,11 +192,24 @@ class Module:
 
     # ---- modes and gradients -----------------------------------------------------------------
     def train(self, mode: bool = True) -> Self:
+        """Sets training mode (dropout active, batch norm on batch statistics) on this module and its submodules.
+
+        Args:
+            mode: True for training, False for evaluation.
+
+        Returns:
+            The module itself.
+        """
         for m in self.modules():
             object.__setattr__(m, "training", bool(mode))
         return self
 
     def eval(self) -> Self:
+        """Sets evaluation mode, ``train(False)``.
+
+        Returns:
+            The module itself.
+        """
         return self.train(False)
 
     def requires_grad_(self, requires_grad: bool = True) -> Self:
@@ -188,6 +218,11 @@ class Module:
         return self
 
     def zero_grad(self, set_to_none: bool = True) -> None:
+        """Clears every parameter's gradient.
+
+        Args:
+            set_to_none: drop the gradients (``p.grad = None``) rather than filling them with zeros.
+        """
         for p in self.parameters():
             if set_to_none:
                 p.grad = None
@@ -201,9 +236,19 @@ class Module:
         return self
 
     def to(self, *args: Any, **kwargs: Any) -> Self:
-        """Moves and/or casts every parameter, gradient and buffer in place (torch's forms: to(device),
-        to(dtype), to(device, dtype), to(tensor)); the Parameter objects stay the same, so an optimizer built
-        before keeps updating them. Only floating point tensors are cast (num_batches_tracked stays int64)."""
+        """Moves and/or casts every parameter, gradient and buffer in place.
+
+        torch's forms: ``to(device)``, ``to(dtype)``, ``to(device, dtype)``, ``to(tensor)``. The Parameter objects
+        stay the same, so an optimizer built before keeps updating them. Only floating-point tensors are cast
+        (num_batches_tracked stays int64).
+
+        Args:
+            *args: a device, a dtype, both, or a tensor whose device and dtype are taken.
+            **kwargs: ``device=``, ``dtype=``; ``copy=`` and ``non_blocking=`` are accepted.
+
+        Returns:
+            The module itself.
+        """
         dev, dtype, _ = parse_to_args(args, kwargs)
         target = None if dev is None else backend.get(dev)  # raises, saying why, when the device is missing
 
@@ -240,8 +285,16 @@ class Module:
         return self.to(dst_type)
 
     # ---- state -------------------------------------------------------------------------------
-    def state_dict(self, destination: dict[str, Any] | None = None, prefix: str = '') -> dict[str, Any]:
-        """Name -> Tensor for every parameter and buffer (the arrays are shared, not copied)."""
+    def state_dict(self, destination: dict[str, Any] | None = None, prefix: str = "") -> dict[str, Any]:
+        """Name -> Tensor for every parameter and buffer (the arrays are shared, not copied).
+
+        Args:
+            destination: a dict to fill instead of a new OrderedDict.
+            prefix: prepended to every name.
+
+        Returns:
+            The names ("0.weight", "bn.running_mean", ...) and their tensors, in registration order.
+        """
         # torch's layout: each module's parameters then its buffers, then its children in order; a shared
         # module appears under every name it is reachable by (so checkpoints load into either copy).
         state = OrderedDict() if destination is None else destination
@@ -256,8 +309,18 @@ class Module:
                 child.state_dict(state, f"{prefix}{name}.")
         return state
 
-    def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True) -> Any:
-        """Copies values in place. With strict, missing or unexpected keys raise; shapes must always match."""
+    def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True) -> tuple[list[str], list[str]]:
+        """Copies the values of ``state_dict`` into this module's parameters and buffers, in place.
+
+        Every shape is checked before anything is copied, so a failed load leaves the module untouched.
+
+        Args:
+            state_dict: name -> Tensor or array (from ``state_dict()``, ``ax.load`` or a PyTorch checkpoint).
+            strict: raise KeyError when names are missing or unexpected.
+
+        Returns:
+            (missing keys, unexpected keys).
+        """
         own = self.state_dict()
         missing = [k for k in own if k not in state_dict]
         unexpected = [k for k in state_dict if k not in own]

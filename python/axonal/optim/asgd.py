@@ -14,8 +14,8 @@ class ASGD(Optimizer):
     State per parameter: step, eta, mu, ax (the averaged parameters).
     """
 
-    def __init__(self, params: ParamsT, lr: float = 0.01, lambd: float = 0.0001, alpha: float = 0.75,
-                 t0: float = 1000000.0, weight_decay: float = 0, *, maximize: bool = False) -> None:
+    def __init__(self, params: ParamsT, lr: float = 1e-2, lambd: float = 1e-4, alpha: float = 0.75,
+                 t0: float = 1e6, weight_decay: float = 0, *, maximize: bool = False) -> None:
         defaults = dict(lr=lr, lambd=lambd, alpha=alpha, t0=t0, weight_decay=weight_decay, maximize=maximize)
         self._check(defaults)
         super().__init__(params, defaults)

@@ -60,9 +60,20 @@ class _Trainer:
 
 
 def evaluate(model: Module, loss_fn: Callable[[Any, Any], Tensor], loader: Iterable[Any],
-             metrics: Sequence[str | Callable[[Tensor, Tensor], float]] = ('accuracy',)) -> dict[str, float]:
-    """Mean loss and metrics over ``loader`` with the model in eval mode and no graph recorded (this rank's
-    loader only: evaluate itself never talks to other ranks)."""
+             metrics: Sequence[str | Callable[[Tensor, Tensor], float]] = ("accuracy",)) -> dict[str, float]:
+    """Mean loss and metrics over ``loader``, in eval mode with no graph recorded.
+
+    Only this rank's loader: evaluate itself never talks to other ranks.
+
+    Args:
+        model: the module to evaluate (its train/eval mode is restored afterwards).
+        loss_fn: ``loss_fn(outputs, targets)`` -> a scalar Tensor.
+        loader: yields ``(inputs, targets)`` batches.
+        metrics: "accuracy" or callables ``fn(outputs, targets) -> float``.
+
+    Returns:
+        {"loss": ..., "accuracy": ..., ...}, each averaged over the samples.
+    """
     totals, seen = _evaluate_totals(model, loss_fn, loader, _metric_fns(metrics))
     if seen == 0:
         raise ValueError("[evaluate] the loader yielded no batches")
@@ -161,7 +172,7 @@ def _progress(loader, epoch, epochs, enabled):
 
 def fit(model: Module, loss_fn: Callable[[Any, Any], Tensor], optimizer: Optimizer, train_loader: Iterable[Any],
         epochs: int, val_loader: Iterable[Any] | None = None,
-        metrics: Sequence[str | Callable[[Tensor, Tensor], float]] = ('accuracy',), callbacks: Sequence[Callback] = (),
+        metrics: Sequence[str | Callable[[Tensor, Tensor], float]] = ("accuracy",), callbacks: Sequence[Callback] = (),
         scheduler: Any = None, progress: bool = True) -> History:
     """Trains ``model`` for ``epochs`` passes over ``train_loader``.
 
