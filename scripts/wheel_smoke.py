@@ -4,7 +4,7 @@ cibuildwheel's test-command run outside the source tree. Exits non-zero when som
     python scripts/wheel_smoke.py
 
 One epoch of the MLP on the sample shipped inside the package (5 000 images, a few seconds), then a
-checkpoint round trip; the held-out accuracy must beat chance by far (about 0.8 is typical; 0.5 is the bar).
+checkpoint round trip; the held-out accuracy must beat chance (0.1) by far (0.70 measured; 0.5 is the bar).
 """
 import os
 import sys
