@@ -1,7 +1,10 @@
 """BatchNorm1d / BatchNorm2d: batch statistics in train(), running statistics in eval()."""
+from __future__ import annotations
+
 import numpy as np
 
 from .. import dtypes
+from .._typing import DeviceLike, DTypeLike
 from ..ops.batchnorm import batch_norm
 from ..tensor import Tensor
 from .module import Module
@@ -11,8 +14,8 @@ from .parameter import Parameter
 class _BatchNorm(Module):
     _expected_dims = ()
 
-    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True, device=None,
-                 dtype=None):
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1, affine: bool = True,
+                 track_running_stats: bool = True, device: DeviceLike = None, dtype: DTypeLike = None) -> None:
         super().__init__()
         dtype = dtypes.resolve(dtype)
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
@@ -31,7 +34,7 @@ class _BatchNorm(Module):
         if device is not None:
             self.to(device)
 
-    def forward(self, x):
+    def forward(self, x: Tensor) -> Tensor:
         return self.normalize(x)
 
     def normalize(self, x, relu=False):
