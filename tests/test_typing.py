@@ -41,7 +41,7 @@ MISUSE = textwrap.dedent("""
     reveal_type(DataLoader(TensorDataset(t, t), batch_size=2))
 """)
 REVEALED = ["axonal.tensor.Tensor", "axonal.tensor_methods.Size", "int", "axonal.tensor.Tensor",
-            "axonal.tensor.Tensor", "numpy.ndarray", "typing.Iterator[axonal.nn.parameter.Parameter]",
+            "axonal.tensor.Tensor", "numpy.ndarray", "Iterator[axonal.nn.parameter.Parameter]",
             "axonal.train.history.History", "axonal.data.loader.DataLoader"]
 
 
@@ -77,4 +77,5 @@ def test_misuse_is_flagged(mypy_output):
     revealed = [re.search(r'Revealed type is "([^"]+)"', line).group(1) for line in mine if "Revealed type" in line]
     assert len(revealed) == len(REVEALED), revealed
     for got, want in zip(revealed, REVEALED):
+        got = re.sub(r"\b(builtins|typing|collections\.abc)\.", "", got)  # spelled differently by mypy versions
         assert got.startswith(want), (got, want)
