@@ -45,6 +45,12 @@ CASES = [
     (2, 8, 14, 14, 9, 5, 5, (1, 1), (2, 2), (1, 1)),
     (3, 9, 11, 13, 8, 5, 5, (1, 1), (0, 1), (1, 1)),  # odd P and Q, different paddings
     (2, 8, 7, 23, 10, 5, 5, (1, 1), (4, 3), (1, 1)),  # padding 4: the input gradient's conv pads 0 and 1
+    # strided 3x3 / 5x5 layers with C, K >= 8 (a ResNet's downsampling convs): their input gradient is not the
+    # stride-1 flipped-weight convolution, so neither Winograd nor implicit GEMM may take it
+    (4, 32, 8, 8, 64, 3, 3, (2, 2), (1, 1), (1, 1)),
+    (2, 16, 16, 16, 32, 3, 3, (2, 2), (1, 1), (1, 1)),
+    (2, 8, 9, 9, 8, 3, 3, (2, 2), (0, 0), (1, 1)),
+    (2, 8, 11, 11, 8, 5, 5, (2, 1), (2, 2), (1, 1)),
 ]
 
 

@@ -356,3 +356,14 @@ def test_torch_api_on_the_device(device, fn, shapes, domains, grad, rtol, atol, 
             np.testing.assert_allclose(g, w, rtol=1e-5, atol=1e-6)
         else:
             np.testing.assert_array_equal(g, w)
+
+
+def test_cross_entropy_target_out_of_range(device):
+    """The CPU raises IndexError; a GPU does not read the answer back (no sync per step): the loss is NaN."""
+    logits = ax.randn(3, 4, device=device)
+    target = ax.tensor([0, 7, 1], device=device)
+    if device == "cpu":
+        with pytest.raises(IndexError, match=r"\[cross_entropy\] target 7 is out of range for 4 classes"):
+            F.cross_entropy(logits, target)
+    else:
+        assert np.isnan(F.cross_entropy(logits, target).item())

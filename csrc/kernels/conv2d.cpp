@@ -434,7 +434,9 @@ void conv2d_backward_input(T* dinp, const T* dout, const T* weight, int64_t N, i
                                       dil_h, dil_w);
         // Its left operand has C rows: with 6-row register tiles, C = 32 wastes 11% of the work (measured
         // slower than im2col + col2im on 14x14 layers), C = 64 wastes 3% (measured 12% faster on 56x56).
-        if (use_winograd(gt, nchunks)) {
+        // Only a stride-1 layer's input gradient is that convolution (gt's output is then the input's H x W).
+        const bool same_geometry = stride_h == 1 && stride_w == 1 && gt.P == H && gt.Q == W;
+        if (same_geometry && use_winograd(gt, nchunks)) {
             conv2d_winograd(gt, dout, flipped_transposed(weight, K, C, R, S).get(), nullptr, false, true, dinp,
                             nchunks);
             return;
@@ -442,7 +444,7 @@ void conv2d_backward_input(T* dinp, const T* dout, const T* weight, int64_t N, i
         // Its left operand has C rows: with 6-row register tiles, C = 32 wastes 11% of the work (measured
         // slower than im2col + col2im on 14x14 layers), C = 64 wastes 3% (measured 12% faster on 56x56).
         const bool tiles_fit = (C + 5) / 6 * 6 * 20 <= C * 21;
-        if (tiles_fit && use_implicit<T>(g, nchunks) && gt.ph >= 0 && gt.pw >= 0 && gt.P == H && gt.Q == W &&
+        if (tiles_fit && same_geometry && use_implicit<T>(g, nchunks) && gt.ph >= 0 && gt.pw >= 0 &&
             conv2d_implicit_applies(gt)) {
             input_grad_as_conv(gt, dinp, dout, flipped_transposed(weight, K, C, R, S).get(), nchunks);
             return;

@@ -102,7 +102,7 @@ def backward(roots, grads=None, retain_graph=False, create_graph=False, capture=
                 _accumulate_into_leaf(tensor, g, False)  # g goes on to backward_fn, which may hand it back
             edges = edges_of[id(ctx)]
             if g is not None and edges:
-                if inplace_updates.updates:
+                if inplace_updates.updates != ctx.epoch:
                     check_versions(ctx)
                 in_grads = ctx.backward_fn(ctx, g)
                 if not isinstance(in_grads, tuple):

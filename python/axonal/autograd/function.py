@@ -12,6 +12,7 @@ broadcast shape: the engine sums them to the input's shape, so ops need not undo
 from .. import backend as _backend
 from ..grad_mode import _state
 from ..tensor import Tensor
+from ..tensor import inplace_updates as _inplace
 
 _backend_of_type = _backend._by_type
 _cpu = _backend.cpu
@@ -20,7 +21,8 @@ _cpu = _backend.cpu
 class Context:
     """Per-call scratch space: forward stores what backward needs (arrays or plain attributes)."""
 
-    __slots__ = ("saved", "needs_input_grad", "inputs", "backward_fn", "fn", "backend", "versions", "__dict__")
+    __slots__ = ("saved", "needs_input_grad", "inputs", "backward_fn", "fn", "backend", "versions", "epoch",
+                 "__dict__")
 
     def save_for_backward(self, *arrays):
         self.saved = arrays
@@ -73,6 +75,7 @@ class Function:
                 needs.append(False)
         ctx.needs_input_grad = needs = tuple(needs)
         ctx.versions = versions
+        ctx.epoch = _inplace.updates  # no in-place update since: backward need not check the versions
         ctx.backend = bk = _cpu if kind is None else _backend_of_type[kind]
         out = cls.forward(ctx, *arrays)
         # An array of any device as it is (ToDevice returns another device's array); a scalar onto this one.

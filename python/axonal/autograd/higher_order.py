@@ -76,7 +76,7 @@ def backward_recording(roots, seeds, capture):
 
 
 def _node_grads(ctx, g):
-    if inplace_updates.updates:
+    if inplace_updates.updates != ctx.epoch:
         check_versions(ctx)
     if ctx.backward_fn is freed_backward:
         freed_backward(ctx, g)

@@ -40,6 +40,12 @@ class Backend:
     def synchronize(self):
         """Waits for the work queued on this device (nothing to wait for on the CPU)."""
 
+    # ---- the residual join of a ResNet block -------------------------------------------------------------
+    def add_relu(self, a, b):
+        """max(a + b, 0) for two arrays of one shape and dtype (NaN passes)."""
+        out = a + b
+        return self.xp.maximum(out, 0, out=out)
+
     # ---- batch norm over (N, C, *spatial): written with xp here; a backend with kernels overrides these ------
     @staticmethod
     def _bn_axes(x):

@@ -171,13 +171,10 @@ class CpuBackend(Backend):
                 return False
         return not np.may_share_memory(p, g)
 
-    def sgd_update(self, p, g, buf, lr, momentum, dampening, weight_decay, nesterov, maximize, init_buf):
-        _C.sgd_update(p, g, buf, lr, momentum, dampening, weight_decay, nesterov, maximize, init_buf)
-
-    def adam_update(self, p, g, exp_avg, exp_avg_sq, max_exp_avg_sq, lr, beta1, beta2, eps, weight_decay,
-                    decoupled, maximize, step_size, bias_correction2_sqrt):
-        _C.adam_update(p, g, exp_avg, exp_avg_sq, max_exp_avg_sq, lr, beta1, beta2, eps, weight_decay, decoupled,
-                       maximize, step_size, bias_correction2_sqrt)
-
+    # sgd_update(p, g, buf, lr, momentum, dampening, weight_decay, nesterov, maximize, init_buf) and
+    # adam_update(p, g, exp_avg, exp_avg_sq, max_exp_avg_sq, lr, beta1, beta2, eps, weight_decay, decoupled,
+    # maximize, step_size, bias_correction2_sqrt): the bindings themselves (same arguments), no Python layer.
+    sgd_update = staticmethod(_C.sgd_update)
+    adam_update = staticmethod(_C.adam_update)
 
 cpu = CpuBackend()

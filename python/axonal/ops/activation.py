@@ -23,6 +23,35 @@ class ReLU(Function):
         return g * Tensor._make(ctx.saved[0] > 0)
 
 
+class AddReLU(Function):
+    """relu(a + b) in one pass: a residual block's join (its output and the shortcut), then its ReLU. Backward
+    masks the incoming gradient once; both inputs get that same gradient."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        out = ctx.backend.add_relu(a, b)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        g = ctx.backend.relu_backward(g, ctx.saved[0])
+        return g, g
+
+    @staticmethod
+    def backward_tensors(ctx, g):
+        g = g * Tensor._make(ctx.saved[0] > 0)
+        return g, g
+
+
+def add_relu(a, b):
+    """relu(a + b); one fused pass when both are tensors of one shape and dtype, else the two ops."""
+    if (isinstance(a, Tensor) and isinstance(b, Tensor) and a.data.shape == b.data.shape
+            and a.data.dtype is b.data.dtype and a.data.dtype.kind == "f"):
+        return AddReLU.apply(a, b)
+    return relu(a + b)
+
+
 class LeakyReLU(Function):
     @staticmethod
     def forward(ctx, x, slope):
