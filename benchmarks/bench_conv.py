@@ -19,7 +19,16 @@ import pytest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from conv_cases import (  # noqa: E402
-    STEP_BATCH, STEPS, conv_fns, conv_label, conv_specs, pool_cases, pool_fns, pool_label, step_fns, step_label,
+    STEP_BATCH,
+    STEPS,
+    conv_fns,
+    conv_label,
+    conv_specs,
+    pool_cases,
+    pool_fns,
+    pool_label,
+    step_fns,
+    step_label,
 )
 from gemm_table import SETTLE_S  # noqa: E402
 

@@ -163,7 +163,8 @@ def main():
     print(f"{'elements':>10} {'fused us':>10} {'NumPy us':>10} {'NumPy/fused':>12}")
     for size in SIZES:
         fused_s, numpy_s = best_per_call(
-            [make_axonal("Adam", {}, True, [(size,)], ax_threads), make_axonal("Adam", {}, False, [(size,)], ax_threads)],
+            [make_axonal("Adam", {}, True, [(size,)], ax_threads),
+             make_axonal("Adam", {}, False, [(size,)], ax_threads)],
             samples=9,
         )
         print(f"{size:>10} {1e6 * fused_s:>10.1f} {1e6 * numpy_s:>10.1f} {numpy_s / fused_s:>11.1f}x")

@@ -49,8 +49,23 @@ import numpy as np
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from conv_cases import (  # noqa: E402
-    STEP_BATCH, STEPS, Mismatch, axonal_step, check_outputs, conv_fns, conv_label, conv_specs, import_torch, needs_dx,
-    make_models, pool_cases, pool_fns, pool_label, step_fns, step_label, torch_step,
+    STEP_BATCH,
+    STEPS,
+    Mismatch,
+    axonal_step,
+    check_outputs,
+    conv_fns,
+    conv_label,
+    conv_specs,
+    import_torch,
+    make_models,
+    needs_dx,
+    pool_cases,
+    pool_fns,
+    pool_label,
+    step_fns,
+    step_label,
+    torch_step,
 )
 from gemm_table import SETTLE_S, _best_per_call  # noqa: E402  (one timing method for every table)
 
@@ -165,7 +180,7 @@ def print_times(title, rows, peak=None):
 
 
 def print_steps(rows):
-    print(f"\ntraining steps (forward, cross-entropy, backward, optimizer step, zero_grad): images/s; "
+    print("\ntraining steps (forward, cross-entropy, backward, optimizer step, zero_grad): images/s; "
           "torch/ax > 1 means axonal is faster")
     head = f"{'case':<42}{'axonal':>10}{'torch':>10}{'torch/ax':>10}"
     print(head)

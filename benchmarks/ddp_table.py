@@ -181,7 +181,7 @@ def run_config(lib, ranks, threads, batch, args, no_sync=False, profile=False):
     if ranks > 1:
         cmd = [mpiexec(), "-n", str(ranks)] + cmd
     out = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=600)
-    lines = [l for l in out.stdout.splitlines() if l.startswith("RESULT ")]
+    lines = [line for line in out.stdout.splitlines() if line.startswith("RESULT ")]
     if out.returncode != 0 or not lines:
         raise RuntimeError(f"{' '.join(cmd)} failed ({out.returncode}):\n{out.stdout}\n{out.stderr}")
     return json.loads(lines[-1][len("RESULT "):])

@@ -11,7 +11,6 @@ Run it with plain `python` for the one-process baseline.
 """
 import argparse
 
-
 import axonal as ax
 import axonal.distributed as dist
 from axonal import nn, optim

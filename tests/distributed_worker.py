@@ -370,7 +370,7 @@ class RecordingSampler(DistributedSampler):
 
 def scenario_fit(folder):
     dist.init_process_group("mpi")
-    r, n = dist.get_rank(), dist.get_world_size()
+    r = dist.get_rank()
     rng = np.random.default_rng(0)
     data = TensorDataset(rng.standard_normal((44, 1, 8, 8)).astype(np.float32), rng.integers(0, 5, 44))
     sampler = RecordingSampler(data, shuffle=True, seed=5)

@@ -3,8 +3,8 @@ import numpy as np
 import pytest
 
 import axonal as ax
-from axonal import _C, nn
 import axonal.nn.functional as F
+from axonal import _C, nn
 
 CASES = [  # (N, C, H, W, K, R, stride, padding)
     (2, 1, 28, 28, 8, 3, 1, 1),

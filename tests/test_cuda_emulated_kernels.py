@@ -6,9 +6,9 @@ pooling forward, average-pooling backward, optimizer updates) the comparison is 
 import numpy as np
 import pytest
 
+import cuda_emu_ops as ops
 from axonal import _C
 from axonal import _C_cuda_emu as E
-import cuda_emu_ops as ops
 from cuda_emu_ops import ptr, schedule  # noqa: F401  (schedule is a fixture)
 
 DTYPES = [np.float32, np.float64]

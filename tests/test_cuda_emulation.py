@@ -74,7 +74,9 @@ def test_shuffles(schedule, warps):
     def from_lane(src):
         return vw[warp, src]
 
-    seg = lambda width: lane & ~(width - 1)
+    def seg(width):
+        return lane & ~(width - 1)
+
     exp = np.stack([
         from_lane((lane * 7 + 3) % 32),
         from_lane(np.where(lane + 3 < 32, lane + 3, lane)),
@@ -96,7 +98,7 @@ def test_votes(schedule):
     warps = 3
     out = np.zeros((warps * 32, 4), np.uint32)
     E.selftest_votes(ptr(out), warps, 0)
-    ballot = sum(1 << l for l in range(32) if l % 3 == 0)
+    ballot = sum(1 << i for i in range(32) if i % 3 == 0)
     warp = np.arange(warps * 32) // 32
     np.testing.assert_array_equal(out[:, 0], ballot)
     np.testing.assert_array_equal(out[:, 1], (warp % 2 == 0).astype(np.uint32))

@@ -12,10 +12,9 @@ import pytest
 
 import axonal as ax
 import axonal.data
-from axonal.data import DataLoader, Dataset, TensorDataset, normalize, standardize, to_float_images
-from axonal.data.datasets import fashion as fm
-from axonal.data import datasets
+from axonal.data import DataLoader, Dataset, TensorDataset, datasets, normalize, standardize, to_float_images
 from axonal.data.datasets import IDXError, read_idx, write_idx
+from axonal.data.datasets import fashion as fm
 
 SYSTEM_FILES = Path("/usr/share/datasets/fashion-mnist")
 has_system_files = pytest.mark.skipif(

@@ -6,8 +6,16 @@ import numpy as np
 import pytest
 
 import axonal as ax
-from axonal.data import (ChainDataset, ConcatDataset, Dataset, DatasetError, IterableDataset, Subset, TensorDataset,
-                         random_split)
+from axonal.data import (
+    ChainDataset,
+    ConcatDataset,
+    Dataset,
+    DatasetError,
+    IterableDataset,
+    Subset,
+    TensorDataset,
+    random_split,
+)
 
 
 def torch_data():

@@ -5,9 +5,19 @@ import numpy as np
 import pytest
 
 import axonal as ax
-from axonal.data import (BatchSampler, DataLoader, Dataset, IterableDataset, RandomSampler, SequentialSampler,
-                         SubsetRandomSampler, TensorDataset, WeightedRandomSampler, default_collate, random_split)
-
+from axonal.data import (
+    BatchSampler,
+    DataLoader,
+    Dataset,
+    IterableDataset,
+    RandomSampler,
+    SequentialSampler,
+    SubsetRandomSampler,
+    TensorDataset,
+    WeightedRandomSampler,
+    default_collate,
+    random_split,
+)
 from test_data_collate import describe
 
 

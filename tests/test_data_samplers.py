@@ -6,8 +6,14 @@ import numpy as np
 import pytest
 
 import axonal as ax
-from axonal.data import (BatchSampler, RandomSampler, Sampler, SequentialSampler, SubsetRandomSampler,
-                         WeightedRandomSampler)
+from axonal.data import (
+    BatchSampler,
+    RandomSampler,
+    Sampler,
+    SequentialSampler,
+    SubsetRandomSampler,
+    WeightedRandomSampler,
+)
 
 
 def torch_data():

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 import axonal as ax
-from axonal import nn, optim
 import axonal.nn.functional as F
+from axonal import nn, optim
 
 
 def small_model():

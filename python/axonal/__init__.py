@@ -16,6 +16,7 @@ from . import (
     tensor_methods,  # noqa: F401 - binds Tensor's op methods (after the ops, before anything uses them)
     train,
 )
+from ._version import __version__
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .backend import device
 from .creation import (
@@ -45,6 +46,7 @@ from .creation import (
     zeros,
     zeros_like,
 )
+from .dlpack import from_dlpack
 from .dtypes import (  # noqa: A004
     bool_,
     double,
@@ -252,5 +254,3 @@ def clone(x):
 def detach(x):
     return x.detach()
 
-
-__version__ = "0.1.0"

@@ -2,11 +2,16 @@
 
 Random tensors are drawn on the host by the global generator and then moved, so one seed gives the same
 numbers on every device."""
+from __future__ import annotations
+
+from typing import Any
+
 import numpy as np
 
 from . import backend, dtypes
 from ._alloc import fill_drawn, names_memory_errors
-from .random import rng_of
+from ._typing import DeviceLike, DTypeLike, Size
+from .random import Generator, rng_of
 from .tensor import Tensor
 
 
@@ -37,8 +42,18 @@ def _new(array, device, requires_grad):
 
 
 @names_memory_errors("tensor")
-def tensor(data, dtype=None, device=None, requires_grad=False):
-    """A new tensor holding a copy of ``data`` (nested lists, scalars, arrays or a Tensor)."""
+def tensor(data: Any, dtype: DTypeLike = None, device: DeviceLike = None, requires_grad: bool = False) -> Tensor:
+    """A new tensor holding a copy of ``data`` (nested lists, scalars, arrays or a Tensor).
+
+    Args:
+        data: the values. Python floats become the default float dtype, ints int64, bools bool (torch's rule).
+        dtype: the element type instead of the inferred one.
+        device: where the tensor lives: "cpu" (default) or "cuda".
+        requires_grad: record operations on it for autograd (floating-point dtypes only).
+
+    Returns:
+        A new Tensor that owns its memory.
+    """
     if isinstance(data, Tensor):
         bk = backend.get(device) if device is not None else backend.of(data.data)
         array = backend.transfer(data.data, bk)
@@ -54,15 +69,32 @@ def tensor(data, dtype=None, device=None, requires_grad=False):
     return _new(array, device, requires_grad)
 
 
-def from_numpy(array):
-    """A tensor that shares memory with ``array`` (no copy)."""
+def from_numpy(array: np.ndarray) -> Tensor:
+    """A tensor that shares memory with ``array`` (no copy): writes through either are seen by the other.
+
+    Args:
+        array: a NumPy array, of any dtype and strides.
+
+    Returns:
+        A CPU Tensor over the same memory.
+    """
     if not isinstance(array, np.ndarray):
         raise TypeError(f"[from_numpy] expects a numpy.ndarray, got {type(array).__name__}")
     return Tensor._make(array)
 
 
 @names_memory_errors("as_tensor")
-def as_tensor(data, dtype=None, device=None):
+def as_tensor(data: Any, dtype: DTypeLike = None, device: DeviceLike = None) -> Tensor:
+    """``data`` as a tensor, without a copy when it already is one (or a NumPy array) of that dtype and device.
+
+    Args:
+        data: a Tensor, an array, a list or a number.
+        dtype: the element type wanted (default: keep / infer).
+        device: the device wanted (default: keep / the CPU).
+
+    Returns:
+        ``data`` itself, a Tensor sharing its memory, or a converted copy.
+    """
     if isinstance(data, Tensor) and (dtype is None or data.dtype == np.dtype(dtype)) and (
             device is None or data.device == backend.device(device)):
         return data
@@ -78,22 +110,68 @@ def _filled(fill, size, dtype, device, requires_grad):
 
 
 @names_memory_errors("zeros")
-def zeros(*size, dtype=None, device=None, requires_grad=False):
+def zeros(*size: Size, dtype: DTypeLike = None, device: DeviceLike = None, requires_grad: bool = False) -> Tensor:
+    """A tensor filled with 0.
+
+    Args:
+        *size: the shape, as ``f(2, 3)`` or ``f((2, 3))``.
+        dtype: the element type (default: float32, ``ax.get_default_dtype()``).
+        device: where the tensor lives: "cpu" (default) or "cuda".
+        requires_grad: record operations on it for autograd.
+
+    Returns:
+        A new Tensor of that shape.
+    """
     return _filled(lambda xp, s, d: xp.zeros(s, dtype=d), size, dtype, device, requires_grad)
 
 
 @names_memory_errors("ones")
-def ones(*size, dtype=None, device=None, requires_grad=False):
+def ones(*size: Size, dtype: DTypeLike = None, device: DeviceLike = None, requires_grad: bool = False) -> Tensor:
+    """A tensor filled with 1.
+
+    Args:
+        *size: the shape, as ``f(2, 3)`` or ``f((2, 3))``.
+        dtype: the element type (default: float32, ``ax.get_default_dtype()``).
+        device: where the tensor lives: "cpu" (default) or "cuda".
+        requires_grad: record operations on it for autograd.
+
+    Returns:
+        A new Tensor of that shape.
+    """
     return _filled(lambda xp, s, d: xp.ones(s, dtype=d), size, dtype, device, requires_grad)
 
 
 @names_memory_errors("empty")
-def empty(*size, dtype=None, device=None, requires_grad=False):
+def empty(*size: Size, dtype: DTypeLike = None, device: DeviceLike = None, requires_grad: bool = False) -> Tensor:
+    """A tensor whose values are not initialised (whatever the allocator gives).
+
+    Args:
+        *size: the shape, as ``f(2, 3)`` or ``f((2, 3))``.
+        dtype: the element type (default: float32, ``ax.get_default_dtype()``).
+        device: where the tensor lives: "cpu" (default) or "cuda".
+        requires_grad: record operations on it for autograd.
+
+    Returns:
+        A new Tensor of that shape.
+    """
     return _filled(lambda xp, s, d: xp.empty(s, dtype=d), size, dtype, device, requires_grad)
 
 
 @names_memory_errors("full")
-def full(size, fill_value, dtype=None, device=None, requires_grad=False):
+def full(size: Size, fill_value: float | int | bool, dtype: DTypeLike = None, device: DeviceLike = None,
+         requires_grad: bool = False) -> Tensor:
+    """A tensor filled with ``fill_value`` (an int gives int64, a bool bool, unless ``dtype`` says otherwise).
+
+    Args:
+        size: the shape.
+        fill_value: the value of every element.
+        dtype: the element type (default: float32, ``ax.get_default_dtype()``).
+        device: where the tensor lives: "cpu" (default) or "cuda".
+        requires_grad: record operations on it for autograd.
+
+    Returns:
+        A new Tensor of that shape.
+    """
     if dtype is None and isinstance(fill_value, (bool, int)) and not isinstance(fill_value, float):
         dtype = dtypes.bool_ if isinstance(fill_value, bool) else dtypes.int64
     return _filled(lambda xp, s, d: xp.full(s, fill_value, dtype=d), (size,), dtype, device, requires_grad)
@@ -104,43 +182,83 @@ def _like(t, dtype, device):
 
 
 @names_memory_errors("zeros_like")
-def zeros_like(t, dtype=None, device=None, requires_grad=False):
+def zeros_like(t: Tensor, dtype: DTypeLike = None, device: DeviceLike = None, requires_grad: bool = False) -> Tensor:
+    """Zeros of ``t``'s shape (and its dtype and device unless given).
+
+    Args:
+        t: the tensor whose shape is used.
+        dtype: the element type (default: float32, ``ax.get_default_dtype()``).
+        device: where the tensor lives: "cpu" (default) or "cuda".
+        requires_grad: record operations on it for autograd.
+
+    Returns:
+        A new Tensor of that shape.
+    """
     return zeros(*t.shape, **_like(t, dtype, device), requires_grad=requires_grad)
 
 
 @names_memory_errors("ones_like")
-def ones_like(t, dtype=None, device=None, requires_grad=False):
+def ones_like(t: Tensor, dtype: DTypeLike = None, device: DeviceLike = None, requires_grad: bool = False) -> Tensor:
+    """Ones of ``t``'s shape (and its dtype and device unless given).
+
+    Args:
+        t: the tensor whose shape is used.
+        dtype: the element type (default: float32, ``ax.get_default_dtype()``).
+        device: where the tensor lives: "cpu" (default) or "cuda".
+        requires_grad: record operations on it for autograd.
+
+    Returns:
+        A new Tensor of that shape.
+    """
     return ones(*t.shape, **_like(t, dtype, device), requires_grad=requires_grad)
 
 
 @names_memory_errors("empty_like")
-def empty_like(t, dtype=None, device=None, requires_grad=False):
+def empty_like(t: Tensor, dtype: DTypeLike = None, device: DeviceLike = None, requires_grad: bool = False) -> Tensor:
     return empty(*t.shape, **_like(t, dtype, device), requires_grad=requires_grad)
 
 
 @names_memory_errors("full_like")
-def full_like(t, fill_value, dtype=None, device=None, requires_grad=False):
+def full_like(t: Tensor, fill_value: float | int | bool, dtype: DTypeLike = None, device: DeviceLike = None,
+              requires_grad: bool = False) -> Tensor:
     return full(t.shape, fill_value, **_like(t, dtype, device), requires_grad=requires_grad)
 
 
 @names_memory_errors("rand_like")
-def rand_like(t, dtype=None, device=None, requires_grad=False, generator=None):
+def rand_like(t: Tensor, dtype: DTypeLike = None, device: DeviceLike = None, requires_grad: bool = False,
+              generator: Generator | None = None) -> Tensor:
     return rand(*t.shape, **_like(t, dtype, device), requires_grad=requires_grad, generator=generator)
 
 
 @names_memory_errors("randn_like")
-def randn_like(t, dtype=None, device=None, requires_grad=False, generator=None):
+def randn_like(t: Tensor, dtype: DTypeLike = None, device: DeviceLike = None, requires_grad: bool = False,
+               generator: Generator | None = None) -> Tensor:
     return randn(*t.shape, **_like(t, dtype, device), requires_grad=requires_grad, generator=generator)
 
 
 @names_memory_errors("randint_like")
-def randint_like(t, low=0, high=None, dtype=None, device=None, generator=None):
+def randint_like(t: Tensor, low: int = 0, high: int | None = None, dtype: DTypeLike = None, device: DeviceLike = None,
+                 generator: Generator | None = None) -> Tensor:
     low, high = (0, low) if high is None else (low, high)
     return randint(low, high, t.shape, dtype=dtype or t.dtype, device=device or t.device, generator=generator)
 
 
 @names_memory_errors("arange")
-def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False):
+def arange(start: float, end: float | None = None, step: float = 1, dtype: DTypeLike = None, device: DeviceLike = None,
+           requires_grad: bool = False) -> Tensor:
+    """Values from ``start`` to ``end`` (excluded) in steps of ``step``; ``arange(n)`` is 0 .. n-1.
+
+    Args:
+        start: the first value (or the end, when ``end`` is None).
+        end: the bound, not included.
+        step: the difference between neighbours.
+        dtype: the element type (default: int64 for integer arguments, else the default float dtype).
+        device: where the tensor lives.
+        requires_grad: record operations on it for autograd.
+
+    Returns:
+        A 1-D Tensor.
+    """
     if end is None:
         start, end = 0, start
     if step == 0:
@@ -158,7 +276,21 @@ def _steps(op, steps):
 
 
 @names_memory_errors("linspace")
-def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
+def linspace(start: float, end: float, steps: int, dtype: DTypeLike = None, device: DeviceLike = None,
+             requires_grad: bool = False) -> Tensor:
+    """``steps`` evenly spaced values from ``start`` to ``end``, both included.
+
+    Args:
+        start: the first value.
+        end: the last value.
+        steps: how many values.
+        dtype: the element type (default: the default float dtype).
+        device: where the tensor lives.
+        requires_grad: record operations on it for autograd.
+
+    Returns:
+        A 1-D Tensor of ``steps`` elements.
+    """
     dtype = dtypes.resolve(dtype)
     if dtype == dtypes.bool_:
         raise RuntimeError("[linspace] bool is not a supported dtype")
@@ -169,43 +301,74 @@ def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
 
 
 @names_memory_errors("logspace")
-def logspace(start, end, steps, base=10.0, dtype=None, device=None, requires_grad=False):
+def logspace(start: float, end: float, steps: int, base: float = 10.0, dtype: DTypeLike = None,
+             device: DeviceLike = None, requires_grad: bool = False) -> Tensor:
     values = np.power(float(base), np.linspace(float(start), float(end), _steps("logspace", steps)))
     return _new(values.astype(dtypes.resolve(dtype)), device, requires_grad)
 
 
 @names_memory_errors("eye")
-def eye(n, m=None, dtype=None, device=None, requires_grad=False):
+def eye(n: int, m: int | None = None, dtype: DTypeLike = None, device: DeviceLike = None,
+        requires_grad: bool = False) -> Tensor:
+    """The identity matrix (ones on the diagonal).
+
+    Args:
+        n: rows.
+        m: columns (default: ``n``).
+        dtype: the element type (default: the default float dtype).
+        device: where the tensor lives.
+        requires_grad: record operations on it for autograd.
+
+    Returns:
+        A Tensor of shape (n, m).
+    """
     m = n if m is None else m
     if n < 0 or m < 0:
         raise ValueError(f"[eye] n and m must be non-negative, got {n}, {m}")
     return _new(np.eye(int(n), int(m), dtype=dtypes.resolve(dtype)), device, requires_grad)
 
 
-def _drawn(size, dtype, draw):
-    """A new host array of ``size`` and ``dtype`` holding draw(n)'s float64 samples, drawn in chunks (the same
-    numbers as one draw of the whole shape, without a float64 temporary of its full size)."""
-    out = np.empty(_size(size), dtype=dtypes.resolve(dtype))
-    fill_drawn(out.reshape(-1), draw)
-    return out
-
-
 @names_memory_errors("rand")
-def rand(*size, dtype=None, device=None, requires_grad=False, generator=None):
-    """Uniform on [0, 1)."""
-    rng = rng_of(generator)
-    return _new(_drawn(size, dtype, lambda n: rng.random(n, dtype=np.float64)), device, requires_grad)
+def rand(*size: Size, dtype: DTypeLike = None, device: DeviceLike = None, requires_grad: bool = False,
+         generator: Generator | None = None) -> Tensor:
+    """Samples uniform on [0, 1), from axonal's generator (``ax.manual_seed``) or ``generator``.
+
+    Args:
+        *size: the shape, as ``f(2, 3)`` or ``f((2, 3))``.
+        dtype: the element type (default: float32, ``ax.get_default_dtype()``).
+        device: where the tensor lives: "cpu" (default) or "cuda".
+        requires_grad: record operations on it for autograd.
+        generator: an axonal.Generator instead of the global one.
+
+    Returns:
+        A new Tensor of that shape.
+    """
+    data = rng_of(generator).random(_size(size), dtype=np.float64).astype(dtypes.resolve(dtype))
+    return _new(data, device, requires_grad)
 
 
 @names_memory_errors("randn")
-def randn(*size, dtype=None, device=None, requires_grad=False, generator=None):
-    """Standard normal."""
-    rng = rng_of(generator)
-    return _new(_drawn(size, dtype, rng.standard_normal), device, requires_grad)
+def randn(*size: Size, dtype: DTypeLike = None, device: DeviceLike = None, requires_grad: bool = False,
+          generator: Generator | None = None) -> Tensor:
+    """Samples of the standard normal, from axonal's generator (``ax.manual_seed``) or ``generator``.
+
+    Args:
+        *size: the shape, as ``f(2, 3)`` or ``f((2, 3))``.
+        dtype: the element type (default: float32, ``ax.get_default_dtype()``).
+        device: where the tensor lives: "cpu" (default) or "cuda".
+        requires_grad: record operations on it for autograd.
+        generator: an axonal.Generator instead of the global one.
+
+    Returns:
+        A new Tensor of that shape.
+    """
+    data = rng_of(generator).standard_normal(_size(size)).astype(dtypes.resolve(dtype))
+    return _new(data, device, requires_grad)
 
 
 @names_memory_errors("randint")
-def randint(*args, size=None, dtype=None, device=None, generator=None):
+def randint(*args: int | Size, size: Size | None = None, dtype: DTypeLike = None, device: DeviceLike = None,
+            generator: Generator | None = None) -> Tensor:
     """torch's forms: randint(high, size), randint(low, high, size), with size= as a keyword too."""
     args = list(args)
     if args and isinstance(args[-1], (tuple, list)):
@@ -226,12 +389,24 @@ def randint(*args, size=None, dtype=None, device=None, generator=None):
 
 
 @names_memory_errors("randperm")
-def randperm(n, dtype=None, device=None, generator=None):
+def randperm(n: int, dtype: DTypeLike = None, device: DeviceLike = None, generator: Generator | None = None) -> Tensor:
+    """A random permutation of 0 .. n-1.
+
+    Args:
+        n: the number of elements.
+        dtype: the element type (default: int64).
+        device: where the tensor lives.
+        generator: an axonal.Generator instead of the global one.
+
+    Returns:
+        A 1-D Tensor of ``n`` distinct integers.
+    """
     return _new(rng_of(generator).permutation(int(n)).astype(dtype or dtypes.int64), device, False)
 
 
 @names_memory_errors("normal")
-def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=None):
+def normal(mean: float | Tensor = 0.0, std: float | Tensor = 1.0, size: Size | None = None, *,
+           generator: Generator | None = None, dtype: DTypeLike = None, device: DeviceLike = None) -> Tensor:
     """Samples of N(mean, std**2): the shape of ``size``, or of mean/std when they are tensors."""
     m = mean._host() if isinstance(mean, Tensor) else np.asarray(mean, dtype=np.float64)
     s = std._host() if isinstance(std, Tensor) else np.asarray(std, dtype=np.float64)
@@ -243,7 +418,7 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=N
 
 
 @names_memory_errors("bernoulli")
-def bernoulli(p, *, generator=None):
+def bernoulli(p: float | Tensor, *, generator: Generator | None = None) -> Tensor:
     """1 with probability p (elementwise), else 0, in p's dtype and device."""
     probs = p._host()
     if ((probs < 0) | (probs > 1)).any():
@@ -252,7 +427,8 @@ def bernoulli(p, *, generator=None):
 
 
 @names_memory_errors("multinomial")
-def multinomial(probs, num_samples, replacement=False, *, generator=None):
+def multinomial(probs: Tensor, num_samples: int, replacement: bool = False, *,
+                generator: Generator | None = None) -> Tensor:
     """Class indices drawn from each row of (unnormalised, non-negative) weights ``probs`` (1-D or 2-D)."""
     w = probs._host().astype(np.float64)
     rows = w.reshape(1, -1) if w.ndim == 1 else w

@@ -77,7 +77,7 @@ def main(argv=None):
     ax.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(), "epoch": args.epochs}, ckpt)
     plot = os.path.join(args.out, "fashion_cnn_curves.png")
     try:
-        history.plot(plot)
+        history.plot(plot, val_label="test")  # fit validated on the test set
     except ImportError as e:
         plot = f"(not written: {e})"
     print(f"test accuracy {result['accuracy']:.4f}, test loss {result['loss']:.4f}, "

@@ -1,7 +1,10 @@
 """Whether operations record the graph: ``no_grad`` turns it off inside a ``with`` block or a function.
 A leaf module: the tensor layer below autograd needs it too (in-place checks)."""
+from __future__ import annotations
+
 import functools
 import threading
+from typing import Any
 
 
 class _State(threading.local):
@@ -11,11 +14,11 @@ class _State(threading.local):
 _state = _State()
 
 
-def is_grad_enabled():
+def is_grad_enabled() -> bool:
     return _state.enabled
 
 
-def set_grad_enabled(mode):
+def set_grad_enabled(mode: bool) -> Any:
     _state.enabled = bool(mode)
 
 

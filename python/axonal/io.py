@@ -27,15 +27,19 @@ Damage is detected: ``save`` stores a CRC-32 of every tensor's bytes and of the 
 more than the file holds raises a ValueError that names the file (instead of loading wrong numbers). Files without
 that entry (other tools', older axonal's) are read unchecked, as before.
 """
+from __future__ import annotations
+
 import json
 import os
 import tempfile
 import zipfile
 import zlib
+from typing import Any
 
 import numpy as np
 
 from . import backend
+from ._typing import DeviceLike
 from .tensor import Tensor
 
 _TREE_KEY = "axonal.tree"
@@ -112,10 +116,17 @@ def _unflatten(node, arrays, bk):
     return node
 
 
-def save(obj, path, metadata=None):
+def save(obj: Any, path: str | os.PathLike[str], metadata: dict[str, str] | None = None) -> None:
     """Writes ``obj`` (a state_dict, or nested structures holding them) to ``path`` atomically.
 
-    ``metadata``: optional dict of strings stored in the file's header (``load(..., return_metadata=True)``)."""
+    The file is safetensors: the tensors under their own names (so PyTorch reads a state_dict saved by axonal),
+    the nesting in the header's metadata. It is written to a temporary file and renamed over ``path``.
+
+    Args:
+        obj: a dict of tensors (``model.state_dict()``), or dicts / lists / numbers / strings holding them.
+        path: the file to write.
+        metadata: optional strings stored in the file's header (``load(..., return_metadata=True)``).
+    """
     st = _safetensors_numpy()
     arrays = {}
     tree = _flatten(obj, arrays, "")
@@ -196,8 +207,12 @@ def _conversion_hint(path):
 def _refuse_pickle(path):
     """Raises a ValueError naming safetensors when ``path`` is a pickle (torch.save's zip or legacy format)."""
     with open(path, "rb") as f:
-        head = f.read(8)
+        head = f.read(9)
     what = None
+    # A safetensors file starts with its header's length (8 bytes, little-endian) and the header's "{". A length
+    # of 0x0380 (896) begins with the bytes 0x80 0x03, pickle's protocol-3 opcode: the length decides first.
+    if len(head) == 9 and head[8:9] == b"{" and 0 < int.from_bytes(head[:8], "little") <= os.path.getsize(path) - 8:
+        return
     if head[:4] == b"PK\x03\x04":
         try:
             with zipfile.ZipFile(path) as z:
@@ -237,14 +252,23 @@ def _read_foreign(path, shape, begin, end):
     return (raw.astype(np.uint32) << 16).view(np.float32).reshape(shape)
 
 
-def load(path, map_location=None, return_metadata=False, weights_only=True):
+def load(path: str | os.PathLike[str], map_location: DeviceLike = None, return_metadata: bool = False,
+         weights_only: bool = True) -> Any:
     """Reads a checkpoint written by ``save`` (or any safetensors file: then a flat name -> Tensor dict).
 
-    Tensors come back on ``map_location`` (a device or its name; the CPU by default); NumPy arrays that were saved
-    as arrays stay NumPy arrays; bfloat16 tensors (which NumPy lacks) come back as float32, exactly.
-    ``weights_only`` is accepted for torch.load's signature: a safetensors file holds only data, so loading never
-    runs code either way. Pickle files raise a ValueError explaining how to
-    convert them to safetensors."""
+    NumPy arrays that were saved as arrays stay NumPy arrays; bfloat16 tensors (which NumPy lacks) come back as
+    float32, exactly. Pickle files raise a ValueError explaining how to convert them to safetensors.
+
+    Args:
+        path: the file to read.
+        map_location: the device the tensors come back on (the CPU by default).
+        return_metadata: also return the metadata given to ``save``.
+        weights_only: accepted for torch.load's signature: a safetensors file holds only data, so loading never
+            runs code either way.
+
+    Returns:
+        What was saved (with ``return_metadata``, a pair of it and the metadata dict).
+    """
     bk = backend.get(map_location)
     path = os.fspath(path)
     if not os.path.isfile(path):

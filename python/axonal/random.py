@@ -3,6 +3,8 @@ and ``Generator`` objects for a stream of one's own (torch.Generator's API, ``ge
 
 Devices with generators of their own (a GPU draws dropout masks where the data is) register a reseed
 callback with ``on_seed``, so one ``manual_seed`` call seeds them all."""
+from __future__ import annotations
+
 import numpy as np
 
 _generator = np.random.default_rng()
@@ -10,8 +12,15 @@ _initial_seed = None
 _seed_callbacks = []
 
 
-def manual_seed(seed):
-    """Reseed the generator used by every random function in axonal, and every device's generator."""
+def manual_seed(seed: int) -> Generator:
+    """Reseeds the generator every random function in axonal uses, and every device's generator.
+
+    Args:
+        seed: any integer.
+
+    Returns:
+        axonal's default Generator.
+    """
     global _generator, _initial_seed
     _initial_seed = int(seed)
     _generator = np.random.default_rng(_initial_seed)
@@ -20,14 +29,14 @@ def manual_seed(seed):
     return default_generator
 
 
-def seed():
+def seed() -> int:
     """Seeds the global generator from the operating system's entropy; returns the seed used."""
     s = int(np.random.SeedSequence().entropy % (2**63))
     manual_seed(s)
     return s
 
 
-def initial_seed():
+def initial_seed() -> int:
     return _initial_seed
 
 

@@ -7,7 +7,11 @@ the class in one table, axonal/tensor_methods.py, which the package imports righ
 ``Tensor._make(array)`` is the one way a Tensor is built; ``Tensor(data)`` and the creation functions
 convert user data and then go through it.
 """
+from __future__ import annotations
+
+import builtins
 import numbers
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 import numpy as np
 
@@ -18,6 +22,11 @@ from .random import generator
 
 _array_types = backend._by_type  # the array type of every device (filled as backends load)
 
+if TYPE_CHECKING:  # what tensor_methods.py binds onto Tensor, for type checkers (generated: scripts/gen_stubs.py)
+    from ._tensor_api import TensorMethods as _TensorMethods
+else:
+    _TensorMethods = object
+
 
 class _InplaceCounter:
     updates = 0  # in-place updates so far in this process; 0 means backward need not check versions
@@ -26,11 +35,11 @@ class _InplaceCounter:
 inplace_updates = _InplaceCounter()
 
 
-class Tensor:
+class Tensor(_TensorMethods):
     __slots__ = ("data", "grad", "requires_grad", "_ctx", "_retains_grad", "_hooks", "_version", "__weakref__")
     __array_priority__ = 1000  # ndarray <op> Tensor defers to Tensor's reflected operators
 
-    def __init__(self, *data, requires_grad=False, dtype=None, device=None):
+    def __init__(self, *data: Any, requires_grad: bool = False, dtype: Any = None, device: Any = None) -> None:
         """torch's legacy constructor: ``Tensor(data)`` (lists and numbers become the default float dtype;
         an array or a Tensor is wrapped with its dtype, without a copy), ``Tensor(2, 3)`` (an uninitialised
         tensor of that size: zeros here), ``Tensor()`` (empty)."""
@@ -53,7 +62,7 @@ class Tensor:
             self.requires_grad_(True)
 
     @classmethod
-    def _make(cls, array):
+    def _make(cls, array: Any) -> Tensor:
         """A tensor around ``array`` (no copy): an array of a device, or a NumPy scalar (made 0-d)."""
         t = cls.__new__(cls)  # _init's fields, inline: this runs for every op's result
         t.data = array if type(array) in _array_types else np.asarray(array)
@@ -64,48 +73,41 @@ class Tensor:
 
     # ---- properties -------------------------------------------------------------------------
     @property
-    def shape(self):
-        return self.data.shape
-
-    @property
-    def dtype(self):
+    def dtype(self) -> np.dtype[Any]:
         return self.data.dtype
 
     @property
-    def ndim(self):
+    def ndim(self) -> int:
         return self.data.ndim
 
     @property
-    def is_leaf(self):
+    def is_leaf(self) -> bool:
         return self._ctx is None
 
     @property
-    def device(self):
+    def device(self) -> backend.device:
         return backend.of(self.data).device
 
     @property
-    def is_cuda(self):
+    def is_cuda(self) -> bool:
         return self.device.type == "cuda"
 
-    def size(self, dim=None):
-        return self.data.shape if dim is None else self.data.shape[dim]
-
-    def dim(self):
+    def dim(self) -> int:
         return self.data.ndim
 
-    def numel(self):
+    def numel(self) -> int:
         return int(self.data.size)
 
-    def element_size(self):
+    def element_size(self) -> int:
         return self.data.itemsize
 
-    def __len__(self):
+    def __len__(self) -> int:
         if self.data.ndim == 0:
             raise TypeError("[len] len() of a 0-d tensor")
         return self.data.shape[0]
 
     # ---- interop ----------------------------------------------------------------------------
-    def numpy(self):
+    def numpy(self) -> np.ndarray:
         """The underlying array (shared memory, like torch's .numpy()); CPU tensors only."""
         if type(self.data) is not np.ndarray:
             raise TypeError(
@@ -113,49 +115,43 @@ class Tensor:
                 "use Tensor.cpu() to copy it to host memory first")
         return self.data
 
-    def __array__(self, dtype=None, copy=None):
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
         array = self.numpy()
         return array if dtype is None else array.astype(dtype, copy=False)
 
-    def _host(self):
+    def _host(self) -> np.ndarray:
         """The values as a NumPy array: the array itself on the CPU, a copy from a device."""
         return backend.of(self.data).to_host(self.data)
 
-    def item(self):
+    def item(self) -> Any:
         if self.data.size != 1:
-            raise ValueError(f"[item] only one-element tensors can be converted to a Python scalar, got shape {self.shape}")
+            raise ValueError("[item] only one-element tensors can be converted to a Python scalar, "
+                             f"got shape {self.shape}")
         return self.data.reshape(()).item()
 
-    def tolist(self):
+    def tolist(self) -> Any:
         return self._host().tolist()
 
-    def float(self):
-        return self.to(dtypes.float32)
-
-    def double(self):
-        return self.to(dtypes.float64)
-
-    def long(self):
-        return self.to(dtypes.int64)
-
-    def cpu(self):
+    def cpu(self) -> Tensor:
         return self.to(backend.CPU)
 
-    def cuda(self, device=None):
-        return self.to("cuda" if device is None else (device if isinstance(device, (str, backend.device)) else f"cuda:{device}"))
+    def cuda(self, device: Any = None) -> Tensor:
+        if device is None:
+            return self.to("cuda")
+        return self.to(device if isinstance(device, (str, backend.device)) else f"cuda:{device}")
 
     # ---- autograd ---------------------------------------------------------------------------
-    def requires_grad_(self, requires_grad=True):
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         if requires_grad and self.data.dtype.kind != "f":
             raise DTypeError(f"[requires_grad_] only floating point tensors can require gradients, got {self.dtype}")
         self.requires_grad = bool(requires_grad)
         return self
 
-    def retain_grad(self):
+    def retain_grad(self) -> Tensor:
         self._retains_grad = True
         return self
 
-    def register_hook(self, hook):
+    def register_hook(self, hook: Callable[[Tensor], Tensor | None]) -> RemovableHandle:
         """Calls ``hook(grad)`` when this tensor's gradient has been computed; a returned tensor replaces the
         gradient. Returns a handle whose ``remove()`` takes the hook off."""
         if not self.requires_grad:
@@ -163,7 +159,7 @@ class Tensor:
                                f"(shape {self.shape})")
         return self._hook_list().add(self._hooks.grad_hooks, hook)
 
-    def register_post_accumulate_grad_hook(self, hook):
+    def register_post_accumulate_grad_hook(self, hook: Callable[[Tensor], None]) -> RemovableHandle:
         """Calls ``hook(tensor)`` after the gradient has been accumulated into this leaf's ``.grad``."""
         if self._ctx is not None:
             raise RuntimeError("[register_post_accumulate_grad_hook] only leaf tensors have their gradient "
@@ -175,10 +171,10 @@ class Tensor:
             self._hooks = _Hooks()
         return self._hooks
 
-    def detach(self):
+    def detach(self) -> Tensor:
         return Tensor._make(self.data)
 
-    def detach_(self):
+    def detach_(self) -> Tensor:
         self._ctx = None
         self.requires_grad = False
         return self
@@ -208,17 +204,17 @@ class Tensor:
             return value
         return bk.from_host(np.asarray(value))
 
-    def zero_(self):
+    def zero_(self) -> Tensor:
         self._check_inplace("zero_")
         self.data[...] = 0
         return self
 
-    def fill_(self, value):
+    def fill_(self, value: Any) -> Tensor:
         self._check_inplace("fill_")
         self.data[...] = self._same_device_array(value, "fill_")
         return self
 
-    def copy_(self, src):
+    def copy_(self, src: Any) -> Tensor:
         """Copies ``src`` (broadcast to this shape, from any device) into this tensor."""
         self._check_inplace("copy_")
         bk = backend.of(self.data)
@@ -233,22 +229,22 @@ class Tensor:
         bk.xp.copyto(self.data, src, casting="same_kind")
         return self
 
-    def uniform_(self, low=0.0, high=1.0):
+    def uniform_(self, low: builtins.float = 0.0, high: builtins.float = 1.0) -> Tensor:
         self._check_inplace("uniform_")
         self.data[...] = self._same_device_array(generator().uniform(low, high, self.shape), "uniform_")
         return self
 
-    def normal_(self, mean=0.0, std=1.0):
+    def normal_(self, mean: builtins.float = 0.0, std: builtins.float = 1.0) -> Tensor:
         self._check_inplace("normal_")
         self.data[...] = self._same_device_array(generator().normal(mean, std, self.shape), "normal_")
         return self
 
-    def __setitem__(self, index, value):
+    def __setitem__(self, index: Any, value: Any) -> None:
         self._check_inplace("setitem")
         self.data[index_key(index)] = self._same_device_array(value, "setitem")
 
     # ---- display ----------------------------------------------------------------------------
-    def __repr__(self):
+    def __repr__(self) -> str:
         body = np.array2string(self._host(), separator=", ", prefix="tensor(")
         extra = []
         if self.data.dtype not in (dtypes.get_default_dtype(), dtypes.int64, dtypes.bool_):
@@ -261,26 +257,27 @@ class Tensor:
             extra.append("requires_grad=True")
         return "tensor(" + body + "".join(", " + e for e in extra) + ")"
 
-    def __bool__(self):
+    def __bool__(self) -> builtins.bool:
         if self.data.size != 1:
             raise RuntimeError(f"[bool] the truth value of a tensor with shape {self.shape} is ambiguous")
         return bool(self.item())
 
-    def __float__(self):
+    def __float__(self) -> builtins.float:
         return float(self.item())
 
-    def __int__(self):
+    def __int__(self) -> builtins.int:
         return int(self.item())
 
-    def __index__(self):
+    def __index__(self) -> builtins.int:
         if self.data.dtype.kind not in "iu" or self.data.size != 1:
-            raise TypeError(f"[index] only integer tensors of a single element can be used as an index, got {self.dtype} {self.shape}")
+            raise TypeError("[index] only integer tensors of a single element can be used as an index, "
+                            f"got {self.dtype} {self.shape}")
         return int(self.item())
 
-    def __hash__(self):
+    def __hash__(self) -> builtins.int:
         return id(self)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Tensor]:
         for i in range(len(self)):
             yield self[i]
 
@@ -348,5 +345,5 @@ def index_key(index):
     return index.data if isinstance(index, Tensor) else index
 
 
-def is_tensor(x):
+def is_tensor(x: object) -> bool:
     return isinstance(x, Tensor)

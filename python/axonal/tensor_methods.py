@@ -8,6 +8,7 @@ ops/inplace.py.
 """
 import numpy as np
 
+from . import dlpack as _dlpack
 from . import dtypes
 from .autograd import api as _autograd
 from .ops import activation as _act
@@ -317,6 +318,9 @@ _METHODS = {
     "is_floating_point": lambda self: self.data.dtype.kind == "f",
     "nelement": lambda self: int(self.data.size),
     "backward": _backward,
+    # ---- DLPack (axonal/dlpack.py: NumPy's export on the CPU, CuPy's on a GPU, the emulated device as host) --
+    "__dlpack__": _dlpack.tensor_dlpack,
+    "__dlpack_device__": _dlpack.tensor_dlpack_device,
     # ---- in-place forms --------------------------------------------------------------------------------------
     "add_": _inplace("add_", lambda t, other, *, alpha=1: _ew.add(t, _scaled(other, alpha))),
     "sub_": _inplace("sub_", lambda t, other, *, alpha=1: _ew.sub(t, _scaled(other, alpha))),

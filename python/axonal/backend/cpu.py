@@ -115,7 +115,8 @@ class CpuBackend(Backend):
     def fused_ce_ready(self, logits, target, weight):
         """Whether softmax_cross_entropy takes these arrays in place."""
         return (kernel_ready(logits) and target.dtype == np.int64 and target.flags.c_contiguous
-                and target.flags.aligned and (weight is None or (weight.dtype == logits.dtype and kernel_ready(weight))))
+                and target.flags.aligned
+                and (weight is None or (weight.dtype == logits.dtype and kernel_ready(weight))))
 
     # ---- special functions NumPy lacks ---------------------------------------------------------------------
     # np.asarray: NumPy arithmetic on a 0-d array gives a scalar (gelu's erf(x / sqrt 2) of a 0-d tensor, found

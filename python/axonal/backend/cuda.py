@@ -46,7 +46,8 @@ class CudaBackend(Backend):
         else:
             x = self.xp.broadcast_to(x, batch + (rows, cols))
             if x.ndim > 3:
-                x = x.reshape((-1, rows, cols)) if _mergeable(x) else self.xp.ascontiguousarray(x).reshape(-1, rows, cols)
+                x = (x.reshape((-1, rows, cols)) if _mergeable(x)
+                     else self.xp.ascontiguousarray(x).reshape(-1, rows, cols))
             stride = x.strides[0] // item if x.ndim == 3 else 0
         s0, s1 = x.strides[-2] // item, x.strides[-1] // item
         if stride >= 0 and (s1 == 1 or cols == 1) and s0 >= max(cols, 1) and x.strides[-2] % item == 0:

@@ -41,7 +41,9 @@ class device:  # noqa: N801 - torch's spelling
         return self.type if self.index is None else f"{self.type}:{self.index}"
 
     def __repr__(self):
-        return f"device(type={self.type!r})" if self.index is None else f"device(type={self.type!r}, index={self.index})"
+        if self.index is None:
+            return f"device(type={self.type!r})"
+        return f"device(type={self.type!r}, index={self.index})"
 
     def __eq__(self, other):
         if isinstance(other, str):

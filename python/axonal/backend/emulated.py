@@ -120,7 +120,8 @@ def array(x, dtype=None, copy=True):
     """A device array of x (a copy unless copy=False and x is already a device array of that dtype)."""
     if not copy and isinstance(x, EmulatedArray) and (dtype is None or x.dtype == np.dtype(dtype)):
         return x
-    return np.array(x.view(np.ndarray) if isinstance(x, EmulatedArray) else x, dtype=dtype, copy=True).view(EmulatedArray)
+    host = x.view(np.ndarray) if isinstance(x, EmulatedArray) else x
+    return np.array(host, dtype=dtype, copy=True).view(EmulatedArray)
 
 
 def asnumpy(x):

@@ -47,12 +47,17 @@ Workers (``num_workers > 0``) load batches in parallel while the main process tr
 ``pin_memory`` (and ``pin_memory_device``) are accepted for torch's signature; CPU batches are already in host
 memory, so they change nothing.
 """
+from __future__ import annotations
+
 import math
 import multiprocessing
 import numbers
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
 
 import numpy as np
 
+from ..random import Generator
 from ..random import generator as global_generator
 from ._multiworker import MultiWorkerIterator
 from ._random import check_generator, draw_seed
@@ -74,14 +79,39 @@ class _StreamSampler(Sampler):
 
 
 class DataLoader:
-    """Yields batches of ``dataset``; see the module docstring."""
+    """Yields batches of ``dataset``, one pass per iteration (torch.utils.data.DataLoader's signature and rules).
+
+    See the module docstring for what a batch is, shuffling and seeds, the TensorDataset fast path and workers.
+
+    Args:
+        dataset: a map-style Dataset (``__getitem__`` and ``__len__``) or an IterableDataset.
+        batch_size: samples per batch; None turns batching off.
+        shuffle: a new random order every epoch.
+        sampler: the indices to load, in order (any iterable of indices).
+        batch_sampler: yields whole lists of indices (instead of batch_size / shuffle / sampler / drop_last).
+        num_workers: processes (or threads) loading batches in parallel; 0 loads in the main process.
+        collate_fn: merges a list of samples into a batch (default: stack tensors and arrays).
+        pin_memory: accepted for torch's signature.
+        drop_last: drop the last batch when it is short.
+        timeout: seconds to wait for a worker's batch (0: forever).
+        worker_init_fn: called with the worker id in each worker.
+        multiprocessing_context: "fork", "spawn", "forkserver", "thread" or a multiprocessing context.
+        generator: the source of the shuffling (a seed, a numpy Generator or an axonal Generator).
+        prefetch_factor: batches each worker loads ahead.
+        persistent_workers: keep the workers between epochs.
+        pin_memory_device: accepted for torch's signature.
+        seed: seeds the loader's own generator (axonal's; repeatable epochs).
+    """
 
     _initialized = False
 
-    def __init__(self, dataset, batch_size=1, shuffle=None, sampler=None, batch_sampler=None, num_workers=0,
-                 collate_fn=None, pin_memory=False, drop_last=False, timeout=0, worker_init_fn=None,
-                 multiprocessing_context=None, generator=None, *, prefetch_factor=None, persistent_workers=False,
-                 pin_memory_device="", seed=None):
+    def __init__(self, dataset: Any, batch_size: int | None = 1, shuffle: bool | None = None,
+                 sampler: Sampler | Iterable[Any] | None = None, batch_sampler: Sampler | Iterable[Any] | None = None,
+                 num_workers: int = 0, collate_fn: Callable[[list[Any]], Any] | None = None, pin_memory: bool = False,
+                 drop_last: bool = False, timeout: float = 0, worker_init_fn: Callable[[int], None] | None = None,
+                 multiprocessing_context: Any = None, generator: Generator | None = None, *,
+                 prefetch_factor: int | None = None, persistent_workers: bool = False, pin_memory_device: str = "",
+                 seed: int | None = None) -> None:
         if not hasattr(dataset, "__getitem__") and not hasattr(dataset, "__iter__"):
             raise TypeError(f"[DataLoader] dataset must define __getitem__ and __len__ (or __iter__), "
                             f"got {type(dataset).__name__}")
@@ -228,7 +258,7 @@ class DataLoader:
             else draw_seed(self.generator) % (2**63 - 1 - self.num_workers)
 
     # ---- iteration ----------------------------------------------------------------------------------------
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Any]:
         if self.num_workers == 0:
             if self.generator is not None:
                 draw_seed(self.generator)  # as torch, and as with workers: one draw per epoch, so orders agree
@@ -254,7 +284,7 @@ class DataLoader:
                 raise
             yield batch
 
-    def __len__(self):
+    def __len__(self) -> int:
         if self._is_iterable:
             n = len(self.dataset)  # TypeError when the stream has no length, as in torch
             if self.batch_size is not None:

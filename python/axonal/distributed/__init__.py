@@ -10,11 +10,24 @@
 Importing this module does not import mpi4py; ``init_process_group`` does.
 """
 from .collectives import (
-    ReduceOp, all_gather, all_gather_object, all_reduce, barrier, broadcast, broadcast_object_list,
+    ReduceOp,
+    all_gather,
+    all_gather_object,
+    all_reduce,
+    barrier,
+    broadcast,
+    broadcast_object_list,
 )
 from .group import (
-    destroy_process_group, get_backend, get_local_rank, get_local_world_size, get_rank, get_world_size,
-    init_process_group, is_available, is_initialized,
+    destroy_process_group,
+    get_backend,
+    get_local_rank,
+    get_local_world_size,
+    get_rank,
+    get_world_size,
+    init_process_group,
+    is_available,
+    is_initialized,
 )
 
 __all__ = [

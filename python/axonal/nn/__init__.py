@@ -38,8 +38,8 @@ from .loss import (
 )
 from .module import Module
 from .normalization import GroupNorm, LayerNorm
-from .parameter import Parameter
 from .parallel import SyncBatchNorm
+from .parameter import Parameter
 from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
 from .simple import (
     AdaptiveAvgPool2d,
@@ -71,7 +71,8 @@ __all__ = [
     "Identity", "KLDivLoss", "L1Loss", "LayerNorm", "LeakyReLU", "Linear", "LogSigmoid", "LogSoftmax", "MSELoss",
     "MaxPool1d", "MaxPool2d", "Mish", "Module", "ModuleDict", "ModuleList", "NLLLoss", "PReLU", "Parameter",
     "ParameterDict", "ParameterList", "ReLU", "ReLU6", "SELU", "Sequential", "SiLU", "Sigmoid", "SmoothL1Loss",
-    "Softmax", "Softmin", "Softplus", "Softshrink", "Softsign", "Step", "SyncBatchNorm", "Tanh", "Tanhshrink", "Threshold", "Unflatten",
+    "Softmax", "Softmin", "Softplus", "Softshrink", "Softsign", "Step", "SyncBatchNorm", "Tanh", "Tanhshrink",
+    "Threshold", "Unflatten",
     "functional", "init", "parallel", "utils",
 ]
 # Recurrent layers, embeddings, transposed convolution and upsampling (issue 15).

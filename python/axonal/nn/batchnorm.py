@@ -1,8 +1,11 @@
 """BatchNorm1d / BatchNorm2d: batch statistics in train(), running statistics in eval()."""
+from __future__ import annotations
+
 import numpy as np
 
 from .. import dtypes
 from .._alloc import names_memory_errors
+from .._typing import DeviceLike, DTypeLike
 from ..ops.batchnorm import batch_norm
 from ..tensor import Tensor
 from .module import Module
@@ -13,8 +16,8 @@ class _BatchNorm(Module):
     _expected_dims = ()
 
     @names_memory_errors()
-    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True, device=None,
-                 dtype=None):
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1, affine: bool = True,
+                 track_running_stats: bool = True, device: DeviceLike = None, dtype: DTypeLike = None) -> None:
         super().__init__()
         dtype = dtypes.resolve(dtype)
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
@@ -33,17 +36,19 @@ class _BatchNorm(Module):
         if device is not None:
             self.to(device)
 
-    def forward(self, x):
+    def forward(self, x: Tensor) -> Tensor:
         return self.normalize(x)
 
     def normalize(self, x, relu=False):
         """forward(x), with the ReLU that follows in a Sequential fused in when ``relu``."""
         if x.ndim not in self._expected_dims:
             raise ValueError(
-                f"[{type(self).__name__}] expected a {' or '.join(map(str, self._expected_dims))}-D input, got {x.shape}"
+                f"[{type(self).__name__}] expected a {' or '.join(map(str, self._expected_dims))}-D input, "
+                f"got {x.shape}"
             )
         if x.shape[1] != self.num_features:
-            raise ValueError(f"[{type(self).__name__}] input has {x.shape[1]} channels but the layer expects {self.num_features} (input {x.shape})")
+            raise ValueError(f"[{type(self).__name__}] input has {x.shape[1]} channels but the layer expects "
+                             f"{self.num_features} (input {x.shape})")
         use_batch = self.training or not self.track_running_stats
         momentum = self.momentum
         if self.training and self.track_running_stats:

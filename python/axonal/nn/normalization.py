@@ -32,7 +32,8 @@ class GroupNorm(Module):
     def __init__(self, num_groups, num_channels, eps=1e-5, affine=True, device=None, dtype=None):
         super().__init__()
         if num_channels % num_groups:
-            raise ValueError(f"[GroupNorm] num_channels ({num_channels}) must be divisible by num_groups ({num_groups})")
+            raise ValueError(f"[GroupNorm] num_channels ({num_channels}) must be divisible by "
+                             f"num_groups ({num_groups})")
         self.num_groups, self.num_channels, self.eps, self.affine = num_groups, num_channels, eps, affine
         dtype = dtypes.resolve(dtype)
         self.weight = Parameter(np.ones(num_channels, dtype=dtype)) if affine else None

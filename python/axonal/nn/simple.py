@@ -1,5 +1,9 @@
 """Layers without weights: containers, pooling, reshaping, activations, dropout."""
+from __future__ import annotations
+
 from collections import OrderedDict
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from ..ops import activation as A
 from ..ops.conv import conv2d_relu
@@ -14,13 +18,14 @@ from ..ops.pool import (
 )
 from ..ops.rearrange import unflatten
 from ..ops.regularize import dropout, dropout1d, dropout2d
+from ..tensor import Tensor
 from .batchnorm import BatchNorm1d, BatchNorm2d
 from .layers import Conv2d, Linear
 from .module import Module
 
 
 class Sequential(Module):
-    def __init__(self, *layers):
+    def __init__(self, *layers: Module | Mapping[str, Module]) -> None:
         super().__init__()
         if len(layers) == 1 and isinstance(layers[0], (dict, OrderedDict)):
             for name, layer in layers[0].items():
@@ -29,7 +34,7 @@ class Sequential(Module):
             for i, layer in enumerate(layers):
                 self.add_module(str(i), layer)
 
-    def forward(self, x):
+    def forward(self, x: Tensor) -> Any:
         layers = list(self._modules.values())
         i, n = 0, len(layers)
         while i < n:
@@ -94,164 +99,167 @@ class _Pool2d(Module):
 
 
 class MaxPool2d(_Pool2d):
-    def __init__(self, kernel_size, stride=None, padding=0, dilation=1, return_indices=False, ceil_mode=False):
+    def __init__(self, kernel_size: int | tuple[int, int], stride: int | tuple[int, int] | None = None,
+                 padding: int | tuple[int, int] = 0, dilation: int | tuple[int, int] = 1, return_indices: bool = False,
+                 ceil_mode: bool = False) -> None:
         super().__init__(kernel_size, stride, padding, ceil_mode)
         self.dilation, self.return_indices = dilation, return_indices
 
-    def forward(self, x):
+    def forward(self, x: Tensor) -> Any:
         return max_pool2d(x, self.kernel_size, self.stride, self.padding, self.dilation, self.ceil_mode,
                           self.return_indices)
 
 
 class AvgPool2d(_Pool2d):
-    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
-                 divisor_override=None):
+    def __init__(self, kernel_size: int | tuple[int, int], stride: int | tuple[int, int] | None = None,
+                 padding: int | tuple[int, int] = 0, ceil_mode: bool = False, count_include_pad: bool = True,
+                 divisor_override: int | None = None) -> None:
         super().__init__(kernel_size, stride, padding, ceil_mode)
         self.count_include_pad, self.divisor_override = count_include_pad, divisor_override
 
-    def forward(self, x):
+    def forward(self, x: Tensor) -> Tensor:
         return avg_pool2d(x, self.kernel_size, self.stride, self.padding, self.ceil_mode, self.count_include_pad,
                           self.divisor_override)
 
 
 class MaxPool1d(MaxPool2d):
-    def forward(self, x):
+    def forward(self, x: Tensor) -> Tensor:
         return max_pool1d(x, self.kernel_size, self.stride, self.padding, self.dilation, self.ceil_mode,
                           self.return_indices)
 
 
 class AvgPool1d(AvgPool2d):
-    def forward(self, x):
+    def forward(self, x: Tensor) -> Tensor:
         return avg_pool1d(x, self.kernel_size, self.stride, self.padding, self.ceil_mode, self.count_include_pad)
 
 
 class AdaptiveAvgPool2d(Module):
-    def __init__(self, output_size):
+    def __init__(self, output_size: int | tuple[int | None, int | None]) -> None:
         super().__init__()
         self.output_size = output_size
 
-    def forward(self, x):
+    def forward(self, x: Tensor) -> Tensor:
         return adaptive_avg_pool2d(x, self.output_size)
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return f"output_size={self.output_size}"
 
 
 class AdaptiveMaxPool2d(AdaptiveAvgPool2d):
-    def __init__(self, output_size, return_indices=False):
+    def __init__(self, output_size: int | tuple[int | None, int | None], return_indices: bool = False) -> None:
         super().__init__(output_size)
         self.return_indices = return_indices
 
-    def forward(self, x):
+    def forward(self, x: Tensor) -> Any:
         return adaptive_max_pool2d(x, self.output_size, self.return_indices)
 
 
 class Unflatten(Module):
-    def __init__(self, dim, unflattened_size):
+    def __init__(self, dim: int, unflattened_size: Sequence[int]) -> None:
         super().__init__()
         self.dim, self.unflattened_size = dim, tuple(unflattened_size)
 
-    def forward(self, x):
+    def forward(self, x: Tensor) -> Tensor:
         return unflatten(x, self.dim, self.unflattened_size)
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return f"dim={self.dim}, unflattened_size={self.unflattened_size}"
 
 
 class Flatten(Module):
-    def __init__(self, start_dim=1, end_dim=-1):
+    def __init__(self, start_dim: int = 1, end_dim: int = -1) -> None:
         super().__init__()
         self.start_dim, self.end_dim = start_dim, end_dim
 
-    def forward(self, x):
+    def forward(self, x: Tensor) -> Tensor:
         return x.flatten(self.start_dim, self.end_dim)
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
 
 
 class Identity(Module):
-    def forward(self, x):
+    def forward(self, x: Tensor) -> Tensor:
         return x
 
 
 class ReLU(Module):
-    def __init__(self, inplace=False):
+    def __init__(self, inplace: bool = False) -> None:
         super().__init__()
 
-    def forward(self, x):
+    def forward(self, x: Tensor) -> Tensor:
         return A.relu(x)
 
 
 class LeakyReLU(Module):
-    def __init__(self, negative_slope=0.01, inplace=False):
+    def __init__(self, negative_slope: float = 0.01, inplace: bool = False) -> None:
         super().__init__()
         self.negative_slope = negative_slope
 
-    def forward(self, x):
+    def forward(self, x: Tensor) -> Tensor:
         return A.leaky_relu(x, self.negative_slope)
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return f"negative_slope={self.negative_slope}"
 
 
 class Sigmoid(Module):
-    def forward(self, x):
+    def forward(self, x: Tensor) -> Tensor:
         return A.sigmoid(x)
 
 
 class Tanh(Module):
-    def forward(self, x):
+    def forward(self, x: Tensor) -> Tensor:
         return A.tanh(x)
 
 
 class Step(Module):
-    def __init__(self, threshold=0.0):
+    def __init__(self, threshold: float = 0.0) -> None:
         super().__init__()
         self.threshold = threshold
 
-    def forward(self, x):
+    def forward(self, x: Tensor) -> Tensor:
         return A.step(x, self.threshold)
 
 
 class Softmax(Module):
-    def __init__(self, dim=None):
+    def __init__(self, dim: int | None = None) -> None:
         super().__init__()
         self.dim = dim
 
-    def forward(self, x):
+    def forward(self, x: Tensor) -> Tensor:
         return A.softmax(x, self.dim)
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return f"dim={self.dim}"
 
 
 class LogSoftmax(Softmax):
-    def forward(self, x):
+    def forward(self, x: Tensor) -> Tensor:
         return A.log_softmax(x, self.dim)
 
 
 class Dropout(Module):
-    def __init__(self, p=0.5, inplace=False):
+    def __init__(self, p: float = 0.5, inplace: bool = False) -> None:
         super().__init__()
         if not 0 <= p <= 1:
             raise ValueError(f"[{type(self).__name__}] p must be in [0, 1], got {p}")
         self.p = p
 
-    def forward(self, x):
+    def forward(self, x: Tensor) -> Tensor:
         return dropout(x, self.p, self.training)
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return f"p={self.p}"
 
 
 class Dropout2d(Dropout):
     """Zeroes whole channels (one coin per sample and channel)."""
 
-    def forward(self, x):
+    def forward(self, x: Tensor) -> Tensor:
         return dropout2d(x, self.p, self.training)
 
 
 class Dropout1d(Dropout):
-    def forward(self, x):
+    def forward(self, x: Tensor) -> Tensor:
         return dropout1d(x, self.p, self.training)

@@ -108,8 +108,8 @@ def conv2d(x, weight, bias, stride, padding, dilation, groups=1):
     P = conv_output_size(H, R, stride[0], padding[0], dilation[0])
     Q = conv_output_size(W, S, stride[1], padding[1], dilation[1])
     if P < 1 or Q < 1:
-        raise ShapeError(f"[{op}] the kernel (with dilation {dilation}) is larger than the padded input: input {x.shape}, "
-                         f"weight {weight.shape}, padding {padding}")
+        raise ShapeError(f"[{op}] the kernel (with dilation {dilation}) is larger than the padded input: "
+                         f"input {x.shape}, weight {weight.shape}, padding {padding}")
     return P, Q
 
 

@@ -170,7 +170,8 @@ for _name, _fn in (("isnan", isnan), ("isfinite", isfinite), ("isinf", isinf), (
 
 
 def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
-    return _no_grad_binary("isclose", lambda xp, x, y: xp.isclose(x, y, rtol=rtol, atol=atol, equal_nan=equal_nan))(a, b)
+    fn = _no_grad_binary("isclose", lambda xp, x, y: xp.isclose(x, y, rtol=rtol, atol=atol, equal_nan=equal_nan))
+    return fn(a, b)
 
 
 def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):

@@ -112,7 +112,8 @@ def _string_padding(mode, wshape, dilation, stride):
         for k, d in zip(wshape[2:], dilation):
             total = d * (k - 1)
             if total % 2:
-                raise ValueError(f"[conv2d] padding='same' with an even effective kernel ({k}, dilation {d}) is not supported")
+                raise ValueError(f"[conv2d] padding='same' with an even effective kernel ({k}, dilation {d}) "
+                                 "is not supported")
             pads.append(total // 2)
         return tuple(pads)
     raise ValueError(f"[conv2d] padding must be an int, a pair, 'valid' or 'same', got {mode!r}")

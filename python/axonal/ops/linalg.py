@@ -165,7 +165,8 @@ def _parse_einsum(equation, operands):
         counts = {}
         for c in "".join(expanded):
             counts[c] = counts.get(c, 0) + 1
-        output = (ellipsis or "") + "".join(sorted(c for c, n in counts.items() if n == 1 and c not in (ellipsis or "")))
+        once = sorted(c for c, n in counts.items() if n == 1 and c not in (ellipsis or ""))
+        output = (ellipsis or "") + "".join(once)
     return tuple(expanded), output
 
 

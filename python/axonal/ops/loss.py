@@ -32,7 +32,8 @@ def _reduce(loss, reduction):
 
 def _same_shape(op, input, target):
     if input.shape != target.shape:
-        raise ShapeError(f"[{op}] input and target must have the same shape, got input {input.shape}, target {target.shape}")
+        raise ShapeError(f"[{op}] input and target must have the same shape, got input {input.shape}, "
+                         f"target {target.shape}")
 
 
 def _as_tensor(x, like):
@@ -196,7 +197,8 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     if target.dtype.kind in "iu":
         expected = (input.shape[0],) + tuple(input.shape[2:])
         if target.shape != expected:
-            raise ValueError(f"[cross_entropy] class-index target must have shape {expected}, got {target.shape} (input {input.shape})")
+            raise ValueError(f"[cross_entropy] class-index target must have shape {expected}, got {target.shape} "
+                             f"(input {input.shape})")
         if input.ndim == 2:
             if w is not None and w.dtype != input.dtype and w.dtype.kind in "fiu":
                 w = w.astype(input.dtype)  # what the general path does inside, here so that the kernel can take it
@@ -206,9 +208,11 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
         _check_targets("cross_entropy", target, ignore_index, C, input.shape)
     elif target.dtype.kind == "f":
         if target.shape != input.shape:
-            raise ValueError(f"[cross_entropy] probability target must match input shape {input.shape}, got {target.shape}")
+            raise ValueError(f"[cross_entropy] probability target must match input shape {input.shape}, "
+                             f"got {target.shape}")
     else:
-        raise TypeError(f"[cross_entropy] target must be int64 class indices or float probabilities, got {target.dtype}")
+        raise TypeError("[cross_entropy] target must be int64 class indices or float probabilities, "
+                        f"got {target.dtype}")
     return CrossEntropy.apply(input, target, w, ignore_index, reduction, float(label_smoothing))
 
 
@@ -275,7 +279,8 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
         raise ValueError(f"[nll_loss] input must be (N, C, ...) log-probabilities, got {input.shape}")
     expected = (input.shape[0],) + tuple(input.shape[2:])
     if target.shape != expected or target.dtype.kind not in "iu":
-        raise ValueError(f"[nll_loss] target must be int class indices of shape {expected}, got {target.dtype} {target.shape}")
+        raise ValueError(f"[nll_loss] target must be int class indices of shape {expected}, "
+                         f"got {target.dtype} {target.shape}")
     _check_targets("nll_loss", target, ignore_index, input.shape[1], input.shape)
     w = _class_weight("nll_loss", weight, input.shape[1], input)
     return NLL.apply(input, target, w, ignore_index, reduction)
@@ -370,7 +375,8 @@ def binary_cross_entropy(input, target, weight=None, reduction="mean"):
     target = _as_tensor(target, input)
     _same_shape("binary_cross_entropy", input, target)
     if ((input.data < 0) | (input.data > 1)).any():
-        raise ValueError(f"[binary_cross_entropy] input values must be in [0, 1] (input {input.shape}); use binary_cross_entropy_with_logits for logits")
+        raise ValueError(f"[binary_cross_entropy] input values must be in [0, 1] (input {input.shape}); "
+                         "use binary_cross_entropy_with_logits for logits")
     return BCE.apply(input, target, _on_device(weight, input), reduction)
 
 
@@ -425,13 +431,15 @@ def kl_div(input, target, reduction="mean", log_target=False):
 def one_hot(tensor, num_classes=-1):
     """int64 one-hot rows (..., num_classes) of class indices (num_classes -1: the largest index + 1)."""
     if not isinstance(tensor, Tensor) or tensor.dtype.kind not in "iu":
-        raise RuntimeError(f"[one_hot] expects an int64 tensor of class indices, got {getattr(tensor, 'dtype', tensor)}")
+        raise RuntimeError("[one_hot] expects an int64 tensor of class indices, "
+                           f"got {getattr(tensor, 'dtype', tensor)}")
     idx = tensor.data
     xp = backend.of(idx).xp
     if num_classes == -1:
         num_classes = int(idx.max()) + 1 if idx.size else 0
     if idx.size and (int(idx.min()) < 0 or int(idx.max()) >= num_classes):
-        raise RuntimeError(f"[one_hot] class values must be in [0, {num_classes}), got {int(idx.min())}..{int(idx.max())}")
+        raise RuntimeError(f"[one_hot] class values must be in [0, {num_classes}), "
+                           f"got {int(idx.min())}..{int(idx.max())}")
     return Tensor._make((idx[..., None] == xp.arange(num_classes)).astype(np.int64))
 
 

@@ -117,8 +117,9 @@ def max_pool1d(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=Fal
 
 def avg_pool1d(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
     one = lambda v: (1, v[0] if isinstance(v, (tuple, list)) else v)  # noqa: E731
-    return avg_pool2d(_as_2d(x, "avg_pool1d"), one(kernel_size), None if stride is None else one(stride),
-                      (0, padding if isinstance(padding, int) else padding[0]), ceil_mode, count_include_pad).squeeze(-2)
+    out = avg_pool2d(_as_2d(x, "avg_pool1d"), one(kernel_size), None if stride is None else one(stride),
+                     (0, padding if isinstance(padding, int) else padding[0]), ceil_mode, count_include_pad)
+    return out.squeeze(-2)
 
 
 def _bins(size, out):
@@ -266,7 +267,10 @@ def avg_pool2d_generic(x, kernel, stride, padding, ceil_mode, count_include_pad,
     if divisor_override:
         return total / divisor_override
     H, W = x.shape[2], x.shape[3]
-    limit_h, limit_w = (H + 2 * padding[0], W + 2 * padding[1]) if count_include_pad else (H + padding[0], W + padding[1])
+    if count_include_pad:
+        limit_h, limit_w = H + 2 * padding[0], W + 2 * padding[1]
+    else:
+        limit_h, limit_w = H + padding[0], W + padding[1]
     low_h, low_w = (0, 0) if count_include_pad else (padding[0], padding[1])
     n_rows = ((rows >= low_h) & (rows < limit_h)).sum(axis=1)  # (P,)
     n_cols = ((cols >= low_w) & (cols < limit_w)).sum(axis=1)  # (Q,)

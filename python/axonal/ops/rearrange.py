@@ -39,7 +39,8 @@ def unflatten(a, dim, sizes):
             raise ShapeError(f"[unflatten] sizes {sizes} do not fit dim {dim} of size {a.shape[d]}")
         sizes = tuple(a.shape[d] // known if s == -1 else s for s in sizes)
     if math.prod(sizes) != a.shape[d]:
-        raise ShapeError(f"[unflatten] sizes {sizes} do not multiply to dim {dim} of size {a.shape[d]} (shape {a.shape})")
+        raise ShapeError(f"[unflatten] sizes {sizes} do not multiply to dim {dim} of size {a.shape[d]} "
+                         f"(shape {a.shape})")
     return _sh.reshape(a, a.shape[:d] + sizes + a.shape[d + 1:])
 
 

@@ -23,7 +23,8 @@ class Reshape(Function):
         try:
             return a.reshape(shape)  # the method: no __array_function__ dispatch
         except ValueError:
-            raise ShapeError(f"[reshape] cannot reshape a tensor of shape {a.shape} ({a.size} elements) into {shape}") from None
+            raise ShapeError(f"[reshape] cannot reshape a tensor of shape {a.shape} ({a.size} elements) "
+                             f"into {shape}") from None
 
     @staticmethod
     def backward(ctx, g):

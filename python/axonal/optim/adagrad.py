@@ -1,5 +1,8 @@
 """Adagrad: per-coordinate steps scaled by the root of the summed squared gradients."""
+from __future__ import annotations
+
 from .. import backend
+from .._typing import ParamsT
 from . import _checks
 from .optimizer import Optimizer
 
@@ -10,8 +13,8 @@ class Adagrad(Optimizer):
     State (created at construction, as torch does): step, sum (starts at initial_accumulator_value).
     """
 
-    def __init__(self, params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0, eps=1e-10, *,
-                 maximize=False):
+    def __init__(self, params: ParamsT, lr: float = 1e-2, lr_decay: float = 0, weight_decay: float = 0,
+                 initial_accumulator_value: float = 0, eps: float = 1e-10, *, maximize: bool = False) -> None:
         defaults = dict(lr=lr, lr_decay=lr_decay, eps=eps, weight_decay=weight_decay,
                         initial_accumulator_value=initial_accumulator_value, maximize=maximize)
         self._check(defaults)

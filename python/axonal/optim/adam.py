@@ -1,21 +1,37 @@
 """Adam: bias-corrected running averages of the gradient and its square (L2 or decoupled weight decay)."""
+from __future__ import annotations
+
 import math
 
 from .. import backend
+from .._typing import ParamsT
 from . import _checks
 from .optimizer import Optimizer
 
 
 class Adam(Optimizer):
-    """Per step t (from 1), with d = grad (negated if maximize), plus weight_decay * p unless the decay is
+    """Adam, and AdamW with ``decoupled_weight_decay`` (torch.optim's rules and defaults).
+
+    Per step t (from 1), with d = grad (negated if maximize), plus weight_decay * p unless the decay is
     decoupled, in which case p *= 1 - lr * weight_decay first (AdamW):
     exp_avg += (1 - beta1) * (d - exp_avg); exp_avg_sq = beta2 * exp_avg_sq + (1 - beta2) * d * d;
     amsgrad: max_exp_avg_sq = max(max_exp_avg_sq, exp_avg_sq), used in place of exp_avg_sq below;
     p -= lr / (1 - beta1**t) * exp_avg / (sqrt(exp_avg_sq) / sqrt(1 - beta2**t) + eps).
+
+    Args:
+        params: ``model.parameters()`` or parameter groups (dicts with "params" and per-group options).
+        lr: the learning rate.
+        betas: the decay rates of the first and second moment averages.
+        eps: added to the denominator.
+        weight_decay: L2 penalty (or decoupled decay, see above).
+        amsgrad: use the running maximum of the second moment.
+        maximize: ascend the objective instead.
+        decoupled_weight_decay: decay the weights directly (AdamW).
     """
 
-    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False, *,
-                 maximize=False, decoupled_weight_decay=False):
+    def __init__(self, params: ParamsT, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
+                 eps: float = 1e-8, weight_decay: float = 0, amsgrad: bool = False, *, maximize: bool = False,
+                 decoupled_weight_decay: bool = False) -> None:
         defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
                         maximize=maximize, decoupled_weight_decay=decoupled_weight_decay)
         self._check(defaults)

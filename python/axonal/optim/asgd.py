@@ -1,5 +1,8 @@
 """Averaged SGD: SGD with a decaying step size eta and a running average ``ax`` of the iterates."""
+from __future__ import annotations
+
 from .. import backend
+from .._typing import ParamsT
 from . import _checks
 from .optimizer import Optimizer
 
@@ -11,7 +14,8 @@ class ASGD(Optimizer):
     State per parameter: step, eta, mu, ax (the averaged parameters).
     """
 
-    def __init__(self, params, lr=1e-2, lambd=1e-4, alpha=0.75, t0=1e6, weight_decay=0, *, maximize=False):
+    def __init__(self, params: ParamsT, lr: float = 1e-2, lambd: float = 1e-4, alpha: float = 0.75,
+                 t0: float = 1e6, weight_decay: float = 0, *, maximize: bool = False) -> None:
         defaults = dict(lr=lr, lambd=lambd, alpha=alpha, t0=t0, weight_decay=weight_decay, maximize=maximize)
         self._check(defaults)
         super().__init__(params, defaults)

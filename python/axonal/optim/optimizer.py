@@ -11,12 +11,17 @@ adam_update) when its ``fused_update_ready`` holds for the parameter, gradient a
 the array module otherwise; the two paths compute the same operations in the same order. Setting
 ``_use_fused = False`` on an optimizer forces the array-module path (the tests compare the two).
 """
+from __future__ import annotations
+
 import warnings
 from collections import defaultdict
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
 from .. import backend
+from .._typing import ParamsT
 from ..grad_mode import enable_grad
 from ..tensor import Tensor
 
@@ -36,7 +41,7 @@ _LOAD = "[Optimizer.load_state_dict]"
 class Optimizer:
     _use_fused = True
 
-    def __init__(self, params, defaults):
+    def __init__(self, params: ParamsT, defaults: dict[str, Any]) -> None:
         self.defaults = dict(defaults)
         self.state = defaultdict(dict)
         self.param_groups = []
@@ -64,7 +69,7 @@ class Optimizer:
         return type(self).__name__
 
     # ---- groups -----------------------------------------------------------------------------
-    def add_param_group(self, param_group):
+    def add_param_group(self, param_group: dict[str, Any]) -> None:
         if not isinstance(param_group, dict):
             raise TypeError(f"[{self._name}] a parameter group must be a dict, got {type(param_group).__name__}")
         if "params" not in param_group:
@@ -78,7 +83,8 @@ class Optimizer:
             params = list(params)
         for p in params:
             if not isinstance(p, Tensor):
-                raise TypeError(f"[{self._name}] can only optimize Tensors, but one of the params is {type(p).__name__}")
+                raise TypeError(f"[{self._name}] can only optimize Tensors, but one of the params is "
+                                f"{type(p).__name__}")
             if not p.is_leaf:
                 raise ValueError(f"[{self._name}] can't optimize a non-leaf Tensor (shape {p.shape})")
         if len({id(p) for p in params}) != len(params):
@@ -104,7 +110,7 @@ class Optimizer:
         """Raises ValueError for invalid hyperparameters (run on the defaults and on every group)."""
 
     # ---- the step ---------------------------------------------------------------------------
-    def zero_grad(self, set_to_none=True):
+    def zero_grad(self, set_to_none: bool = True) -> None:
         for group in self.param_groups:
             for p in group["params"]:
                 if p.grad is None:
@@ -117,7 +123,7 @@ class Optimizer:
                     p.grad.requires_grad = False
                     p.grad.data[...] = 0
 
-    def step(self, closure=None):
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """One update of every parameter that has a gradient; returns closure()'s loss (or None)."""
         loss = None
         if closure is not None:
@@ -165,7 +171,7 @@ class Optimizer:
         return out
 
     # ---- state_dict -------------------------------------------------------------------------
-    def state_dict(self):
+    def state_dict(self) -> dict[str, Any]:
         """torch's layout: {'state': {index: {name: value}}, 'param_groups': [{options..., 'params': [index]}]}.
 
         Only plain values (arrays, numbers, strings, bools, lists, dicts, None). Arrays are the live state
@@ -186,7 +192,7 @@ class Optimizer:
                 state[index_of[id(p)]] = {k: _plain(v) for k, v in s.items()}
         return {"state": state, "param_groups": groups}
 
-    def load_state_dict(self, state_dict):
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         if not isinstance(state_dict, dict) or "state" not in state_dict or "param_groups" not in state_dict:
             raise ValueError(f"{_LOAD} expected a dict with 'state' and 'param_groups' entries")
         saved_groups = state_dict["param_groups"]
@@ -214,7 +220,8 @@ class Optimizer:
                 p = param_of[int(key)]
             except (KeyError, ValueError, TypeError):
                 raise ValueError(
-                    f"{_LOAD} state refers to parameter {key!r}, which no parameter group of the loaded state dict lists"
+                    f"{_LOAD} state refers to parameter {key!r}, which no parameter group of the loaded "
+                    "state dict lists"
                 ) from None
             if not isinstance(saved_state, dict):
                 raise ValueError(f"{_LOAD} state of parameter {key!r} must be a dict, got {type(saved_state).__name__}")
@@ -281,7 +288,8 @@ def _load_value(name, value, p, key):
             return value.item()
         if value.shape != p.shape:
             raise ValueError(
-                f"{_LOAD} state '{name}' of parameter {key!r} has shape {value.shape}, but the parameter has shape {p.shape}"
+                f"{_LOAD} state '{name}' of parameter {key!r} has shape {value.shape}, "
+                f"but the parameter has shape {p.shape}"
             )
         # A copy in the parameter's dtype, on its device: the optimizer owns its state from here on.
         return backend.get(p.device).from_host(np.array(value, dtype=p.dtype, copy=True))

@@ -1,5 +1,8 @@
 """RMSprop: steps scaled by a running average of squared gradients, optionally centered and with momentum."""
+from __future__ import annotations
+
 from .. import backend
+from .._typing import ParamsT
 from . import _checks
 from .optimizer import Optimizer
 
@@ -12,8 +15,9 @@ class RMSprop(Optimizer):
     momentum > 0: buf = momentum * buf + d / avg, p -= lr * buf; otherwise p -= lr * d / avg.
     """
 
-    def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0, centered=False, *,
-                 maximize=False):
+    def __init__(self, params: ParamsT, lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8,
+                 weight_decay: float = 0, momentum: float = 0, centered: bool = False, *,
+                 maximize: bool = False) -> None:
         defaults = dict(lr=lr, momentum=momentum, alpha=alpha, eps=eps, centered=centered, weight_decay=weight_decay,
                         maximize=maximize)
         self._check(defaults)

@@ -48,7 +48,8 @@ class LRScheduler:
             values = self.get_lr()
         else:
             warnings.warn(
-                f"[{type(self).__name__}] passing an epoch to step() is deprecated (as in torch); call step() once per epoch",
+                f"[{type(self).__name__}] passing an epoch to step() is deprecated (as in torch); "
+                "call step() once per epoch",
                 UserWarning,
                 stacklevel=2,
             )

@@ -1,6 +1,7 @@
 """More of torch.optim.lr_scheduler: LambdaLR, MultiplicativeLR, MultiStepLR, ConstantLR, LinearLR,
 CosineAnnealingWarmRestarts and OneCycleLR, with torch's formulas (recursive where torch's are), so the lr
-sequences are the same floats as torch's. Exported through axonal.optim.lr_scheduler (schedulers_basic.py has the base class and the first ones)."""
+sequences are the same floats as torch's. Exported through axonal.optim.lr_scheduler (schedulers_basic.py has the
+base class and the first ones)."""
 import math
 from collections import Counter
 
@@ -56,7 +57,8 @@ class ConstantLR(LRScheduler):
 
     def __init__(self, optimizer, factor=1.0 / 3, total_iters=5, last_epoch=-1):
         if not 0 <= factor <= 1:
-            raise ValueError(f"[ConstantLR] constant multiplicative factor expected to be between 0 and 1, got {factor}")
+            raise ValueError("[ConstantLR] constant multiplicative factor expected to be between 0 and 1, "
+                             f"got {factor}")
         self.factor, self.total_iters = factor, total_iters
         super().__init__(optimizer, last_epoch)
 
@@ -76,7 +78,8 @@ class LinearLR(LRScheduler):
             raise ValueError(f"[LinearLR] starting multiplicative factor expected to be greater than 0 and less or "
                              f"equal to 1, got {start_factor}")
         if not 0 <= end_factor <= 1:
-            raise ValueError(f"[LinearLR] ending multiplicative factor expected to be between 0 and 1, got {end_factor}")
+            raise ValueError("[LinearLR] ending multiplicative factor expected to be between 0 and 1, "
+                             f"got {end_factor}")
         self.start_factor, self.end_factor, self.total_iters = start_factor, end_factor, total_iters
         super().__init__(optimizer, last_epoch)
 

@@ -1,16 +1,31 @@
 """SGD with optional momentum (heavy-ball or Nesterov), dampening, L2 weight decay and maximize."""
+from __future__ import annotations
+
 from .. import backend
+from .._typing import ParamsT
 from . import _checks
 from .optimizer import Optimizer
 
 
 class SGD(Optimizer):
-    """Per step, with d = grad (negated if maximize) + weight_decay * p:
+    """Stochastic gradient descent with optional momentum (heavy-ball or Nesterov), dampening and weight decay.
+
+    Per step, with d = grad (negated if maximize) + weight_decay * p:
     buf = d on the first step, then momentum * buf + (1 - dampening) * d;
     d = d + momentum * buf (nesterov) or buf; p -= lr * d.
+
+    Args:
+        params: ``model.parameters()`` or parameter groups (dicts with "params" and per-group options).
+        lr: the learning rate.
+        momentum: the momentum factor (0: plain SGD).
+        dampening: the dampening of the momentum.
+        weight_decay: L2 penalty added to the gradient.
+        nesterov: Nesterov momentum (needs momentum > 0 and no dampening).
+        maximize: ascend the objective instead.
     """
 
-    def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False, *, maximize=False):
+    def __init__(self, params: ParamsT, lr: float = 1e-3, momentum: float = 0, dampening: float = 0,
+                 weight_decay: float = 0, nesterov: bool = False, *, maximize: bool = False) -> None:
         defaults = dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay, nesterov=nesterov,
                         maximize=maximize)
         self._check(defaults)

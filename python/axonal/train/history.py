@@ -25,13 +25,32 @@ class History:
         keys = ", ".join(self.history)
         return f"History(epochs={len(self.epochs)}, keys=[{keys}])"
 
-    def plot(self, path):
-        """Writes a PNG with one panel per metric (loss, accuracy, ...), train and validation together."""
+    def plot(self, path, val_label="validation"):
+        """Writes a PNG with one panel per metric (loss, accuracy, ...), train and validation curves together.
+
+        Args:
+            path: the PNG file to write.
+            val_label: what the ``val_`` curves are called in the legend; "test" when fit's ``val_loader`` was
+                the test set (as in the demo).
+
+        Returns:
+            ``path``.
+        """
+        fig = self.figure(val_label)
+        import matplotlib.pyplot as plt
+
+        fig.savefig(path, dpi=100)
+        plt.close(fig)
+        return path
+
+    def figure(self, val_label="validation"):
+        """The matplotlib Figure that ``plot`` saves (epochs on the x axis, ticks at whole epochs only)."""
         try:
             import matplotlib
 
             matplotlib.use("Agg")
             import matplotlib.pyplot as plt
+            from matplotlib.ticker import MaxNLocator
         except ImportError:
             raise ImportError(
                 "[History.plot] matplotlib is needed for plots: pip install 'axonal[plot]' (or pip install matplotlib)"
@@ -41,12 +60,11 @@ class History:
         for ax, name in zip(axes[0], names):
             ax.plot(self.epochs, self.history[name], marker="o", label=f"train {name}")
             if f"val_{name}" in self.history:
-                ax.plot(self.epochs, self.history[f"val_{name}"], marker="o", label=f"validation {name}")
+                ax.plot(self.epochs, self.history[f"val_{name}"], marker="o", label=f"{val_label} {name}")
             ax.set_xlabel("epoch")
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # epoch 1, 2, 3: never 1.5
             ax.set_title(name)
             ax.grid(alpha=0.3)
             ax.legend()
         fig.tight_layout()
-        fig.savefig(path, dpi=100)
-        plt.close(fig)
-        return path
+        return fig

@@ -6,6 +6,18 @@ gets the same logs and History and its callbacks (early stopping, schedulers) de
 shows progress and runs ModelCheckpoint (which saves the unwrapped module's state_dict); the loader's
 sampler gets ``set_epoch(epoch - 1)`` at the start of each epoch (DistributedSampler's new order).
 """
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from ..tensor import Tensor
+
+if TYPE_CHECKING:
+    from ..nn.module import Module
+    from ..optim.optimizer import Optimizer
+
+import sys
 import time
 import warnings
 
@@ -47,9 +59,21 @@ class _Trainer:
         self.stop_training = False
 
 
-def evaluate(model, loss_fn, loader, metrics=("accuracy",)):
-    """Mean loss and metrics over ``loader`` with the model in eval mode and no graph recorded (this rank's
-    loader only: evaluate itself never talks to other ranks)."""
+def evaluate(model: Module, loss_fn: Callable[[Any, Any], Tensor], loader: Iterable[Any],
+             metrics: Sequence[str | Callable[[Tensor, Tensor], float]] = ("accuracy",)) -> dict[str, float]:
+    """Mean loss and metrics over ``loader``, in eval mode with no graph recorded.
+
+    Only this rank's loader: evaluate itself never talks to other ranks.
+
+    Args:
+        model: the module to evaluate (its train/eval mode is restored afterwards).
+        loss_fn: ``loss_fn(outputs, targets)`` -> a scalar Tensor.
+        loader: yields ``(inputs, targets)`` batches.
+        metrics: "accuracy" or callables ``fn(outputs, targets) -> float``.
+
+    Returns:
+        {"loss": ..., "accuracy": ..., ...}, each averaged over the samples.
+    """
     totals, seen = _evaluate_totals(model, loss_fn, loader, _metric_fns(metrics))
     if seen == 0:
         raise ValueError("[evaluate] the loader yielded no batches")
@@ -120,8 +144,24 @@ class _Ranks:
                              f"({listing}); give each rank an equal share, e.g. with axonal.data.DistributedSampler")
 
 
+def _in_notebook():
+    """True inside a Jupyter kernel, where tqdm.auto draws a widget rather than carriage returns."""
+    shell = sys.modules.get("IPython") and getattr(sys.modules["IPython"], "get_ipython", lambda: None)()
+    return type(shell).__name__ == "ZMQInteractiveShell"
+
+
+def _draws_bar(stream):
+    """A live bar only where someone watches it redraw: a terminal or a notebook. A log file or a CI job's
+    output would get every redraw as one more carriage-return line; there fit prints one line per epoch."""
+    isatty = getattr(stream, "isatty", None)
+    try:
+        return bool(isatty and isatty()) or _in_notebook()
+    except ValueError:  # a closed stream
+        return False
+
+
 def _progress(loader, epoch, epochs, enabled):
-    if not enabled:
+    if not enabled or not _draws_bar(sys.stderr):
         return loader
     try:
         from tqdm.auto import tqdm
@@ -130,11 +170,28 @@ def _progress(loader, epoch, epochs, enabled):
     return tqdm(loader, total=len(loader), desc=f"epoch {epoch}/{epochs}", unit="batch", leave=True, dynamic_ncols=True)
 
 
-def fit(model, loss_fn, optimizer, train_loader, epochs, val_loader=None, metrics=("accuracy",), callbacks=(),
-        scheduler=None, progress=True):
-    """Trains ``model`` for ``epochs`` passes over ``train_loader``; returns a History of per-epoch logs
-    (loss, metrics, val_loss/val_<metric> when ``val_loader`` is given, lr, epoch_time, images_per_s).
-    A scheduler steps once per epoch (ReduceLROnPlateau with val_loss, or loss without a val_loader).
+def fit(model: Module, loss_fn: Callable[[Any, Any], Tensor], optimizer: Optimizer, train_loader: Iterable[Any],
+        epochs: int, val_loader: Iterable[Any] | None = None,
+        metrics: Sequence[str | Callable[[Tensor, Tensor], float]] = ("accuracy",), callbacks: Sequence[Callback] = (),
+        scheduler: Any = None, progress: bool = True) -> History:
+    """Trains ``model`` for ``epochs`` passes over ``train_loader``.
+
+    Args:
+        model: the nn.Module (or DistributedDataParallel) to train, in train mode during each epoch.
+        loss_fn: ``loss_fn(outputs, targets)`` -> a scalar Tensor, e.g. nn.CrossEntropyLoss().
+        optimizer: steps once per batch (zero_grad, forward, backward, step).
+        train_loader: yields ``(inputs, targets)`` batches.
+        epochs: passes over ``train_loader`` (>= 0).
+        val_loader: evaluated after every epoch (eval mode, no graph); its logs are prefixed ``val_``.
+        metrics: "accuracy" or callables ``fn(outputs, targets) -> float``, averaged over samples.
+        callbacks: axonal.train.Callback instances (EarlyStopping, ModelCheckpoint, ...).
+        scheduler: steps once per epoch (ReduceLROnPlateau with val_loss, or loss without a val_loader).
+        progress: print one line per epoch; on a terminal or in a notebook also a live tqdm bar (in a log file
+            or CI output the bar's redraws would be carriage-return lines, so there is none).
+
+    Returns:
+        A History of per-epoch logs: loss, the metrics, val_loss / val_<metric> with a ``val_loader``, lr,
+        epoch_time and images_per_s.
 
     On several ranks (see the module docstring) the logs are averaged over all ranks' samples and returned on
     every rank, kernel threads were divided among the ranks by init_process_group, and only rank 0 prints."""

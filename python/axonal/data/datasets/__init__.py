@@ -16,7 +16,8 @@ from .fashion import (
 from .idx import IDXError, read_idx, write_idx
 
 __all__ = [
-    "CLASSES", "CONTENT_SHA256", "MD5", "MEAN", "STD", "IDXError", "content_sha256", "download_fashion_mnist", "fashion_mnist",
+    "CLASSES", "CONTENT_SHA256", "MD5", "MEAN", "STD", "IDXError", "content_sha256", "download_fashion_mnist",
+    "fashion_mnist",
     "fashion_mnist_sample", "find_files", "load_fashion_mnist_arrays", "load_fashion_mnist_sample_arrays",
     "read_idx", "write_idx",
 ]

@@ -30,7 +30,8 @@ class DistributedDataParallel(Module):
                  process_group=None, bucket_cap_mb=25, find_unused_parameters=False):
         super().__init__()
         if not isinstance(module, Module):
-            raise TypeError(f"[DistributedDataParallel] module must be an axonal nn.Module, got {type(module).__name__}")
+            raise TypeError("[DistributedDataParallel] module must be an axonal nn.Module, "
+                            f"got {type(module).__name__}")
         if dim != 0:
             raise ValueError(f"[DistributedDataParallel] only dim=0 (batches split along the first axis) is supported, "
                              f"got dim={dim}")
@@ -172,7 +173,8 @@ class _FlatBroadcast:
                 offset = 0
                 for t in tensors:
                     bk = backend.of(t.data)
-                    flat[offset:offset + t.data.size] = (t.data if bk is backend.cpu else bk.to_host(t.data)).reshape(-1)
+                    host = t.data if bk is backend.cpu else bk.to_host(t.data)
+                    flat[offset:offset + t.data.size] = host.reshape(-1)
                     offset += t.data.size
             comm.Bcast(flat, root=root)
             if not is_root:

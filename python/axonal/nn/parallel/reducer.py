@@ -167,7 +167,8 @@ class Reducer:
             for pos, i in enumerate(bucket.members):
                 if self.find_unused and bucket.buffer[bucket.numel + pos] == 0:
                     continue  # no rank produced a gradient: leave .grad as it is (None), as torch does
-                self._copy_out(self.params[i], grads[bucket.offsets[pos]:bucket.offsets[pos] + self.params[i].data.size])
+                start = bucket.offsets[pos]
+                self._copy_out(self.params[i], grads[start:start + self.params[i].data.size])
         self._reset()
         # As torch: the next DDP forward arms the hooks again, so a backward that does not follow a DDP forward
         # (through .module, or a second one with retain_graph) averages nothing.
