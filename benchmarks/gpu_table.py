@@ -25,7 +25,10 @@ import time
 import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(os.path.dirname(HERE), "python"))
+try:  # the installed axonal, else the source tree's (built in place by scripts/dev_build.sh)
+    import axonal  # noqa: F401
+except ImportError:
+    sys.path.insert(0, os.path.join(os.path.dirname(HERE), "python"))
 import axonal as ax  # noqa: E402
 import axonal.nn.functional as F  # noqa: E402
 

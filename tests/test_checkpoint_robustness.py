@@ -25,7 +25,7 @@ import pytest
 import axonal as ax
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-PYTHON_DIR = os.path.join(os.path.dirname(HERE), "python")
+PYTHON_DIR = os.path.dirname(os.path.dirname(os.path.abspath(ax.__file__)))  # the session's axonal (installed or python/)
 
 
 def state(seed, n=300_000):

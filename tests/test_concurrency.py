@@ -20,11 +20,11 @@ import numpy as np
 import pytest
 
 import axonal as ax
-from axonal import _C, nn, optim
 import axonal.nn.functional as F
+from axonal import _C, nn, optim
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-PYTHON_DIR = os.path.join(os.path.dirname(HERE), "python")
+PYTHON_DIR = os.path.dirname(os.path.dirname(os.path.abspath(ax.__file__)))  # the session's axonal (installed or python/)
 
 
 def python_runs_during(call):

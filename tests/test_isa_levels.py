@@ -25,7 +25,7 @@ LEVELS = ["generic", "avx2", "avx512"]
 
 
 def _python(code, **env):
-    full = dict(os.environ, PYTHONPATH=os.path.join(ROOT, "python"), **env)
+    full = dict(os.environ, PYTHONPATH=os.path.dirname(os.path.dirname(os.path.abspath(_C.__file__))), **env)
     for k, v in env.items():
         if v is None:
             full.pop(k)

@@ -20,7 +20,7 @@ import axonal as ax
 from axonal import _alloc
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-PYTHON_DIR = os.path.join(os.path.dirname(HERE), "python")
+PYTHON_DIR = os.path.dirname(os.path.dirname(os.path.abspath(ax.__file__)))  # the session's axonal (installed or python/)
 
 PRELUDE = textwrap.dedent("""
     import resource, sys

@@ -179,7 +179,7 @@ def test_conv2d_backward_fast_equals_reference(data, problem, with_bias):
 @given(st.data(), conv_problems())
 def test_conv2d_backward_accumulates_into_given_buffers(data, problem):
     xs, ws, stride, pad, dil, dtype = problem
-    x, w = values(data.draw, xs, dtype), values(data.draw, ws, dtype)
+    w = values(data.draw, ws, dtype)
     P, Q = conv_out(xs[2], ws[2], stride[0], pad[0], dil[0]), conv_out(xs[3], ws[3], stride[1], pad[1], dil[1])
     g = values(data.draw, (xs[0], ws[0], P, Q), dtype)
     start = values(data.draw, xs, dtype)

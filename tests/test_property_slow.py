@@ -10,6 +10,8 @@ import sys
 
 import pytest
 
+import axonal
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 
@@ -19,7 +21,7 @@ ROOT = os.path.dirname(HERE)
 def test_properties_with_many_random_examples(module):
     env = dict(os.environ, AXONAL_PROPERTY_EXAMPLES=os.environ.get("AXONAL_PROPERTY_EXAMPLES_SLOW", "300"),
                AXONAL_PROPERTY_RANDOM="1")
-    env["PYTHONPATH"] = os.path.join(ROOT, "python") + os.pathsep + env.get("PYTHONPATH", "")
+    env["PYTHONPATH"] = os.path.dirname(os.path.dirname(os.path.abspath(axonal.__file__))) + os.pathsep + env.get("PYTHONPATH", "")
     proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-m", "not slow",
                            os.path.join(HERE, module)], cwd=ROOT, env=env, capture_output=True, text=True,
                           timeout=3600)

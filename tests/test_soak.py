@@ -15,8 +15,10 @@ import textwrap
 
 import pytest
 
+import axonal as ax
+
 HERE = os.path.dirname(os.path.abspath(__file__))
-PYTHON_DIR = os.path.join(os.path.dirname(HERE), "python")
+PYTHON_DIR = os.path.dirname(os.path.dirname(os.path.abspath(ax.__file__)))  # the session's axonal (installed or python/)
 
 SOAK = textwrap.dedent("""
     import gc, json, os, sys

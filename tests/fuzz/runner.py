@@ -88,7 +88,6 @@ class _Worker:
 def run(calls, seed=0, start=0, jobs=1, call_timeout=60.0, limit_mb=3072, extra=(), log=None):
     """Fuzzes calls [start, start + calls) of campaign ``seed``; returns a summary dict with the failures."""
     extra = list(extra)
-    stop = start + calls
     # Split the range over the jobs; each range is worked off by successive workers (one after a failure).
     bounds = [start + (calls * j) // jobs for j in range(jobs + 1)]
     pending = collections.deque((bounds[j], bounds[j + 1]) for j in range(jobs) if bounds[j] < bounds[j + 1])

@@ -14,7 +14,6 @@ import os
 import pathlib
 
 import numpy as np
-
 from values import describe
 
 # Public functions called through the generic path (save / load / set_num_threads have families of their own:
@@ -331,7 +330,6 @@ def _layers(ax):
 
 def _input_for(v, layer):
     """An input shaped for the layer most of the time (right features / channels), wrong sometimes."""
-    ax = v.ax
     n = v.pick((1, 2, 3, 0, 5))
     for attr, rank in (("in_features", 2), ("in_channels", 4), ("num_features", 2), ("num_channels", 4)):
         c = getattr(layer, attr, None)

@@ -27,7 +27,8 @@ class Embedding(Module):
         if sparse:
             raise NotImplementedError("[Embedding] sparse gradients are not supported (axonal has no sparse tensors)")
         self.num_embeddings, self.embedding_dim, self.padding_idx = num_embeddings, embedding_dim, padding_idx
-        self.max_norm, self.norm_type, self.scale_grad_by_freq, self.sparse = max_norm, norm_type, scale_grad_by_freq, False
+        self.max_norm, self.norm_type, self.scale_grad_by_freq = max_norm, norm_type, scale_grad_by_freq
+        self.sparse = False
         if _weight is None:
             self.weight = Parameter(np.empty((num_embeddings, embedding_dim), dtype=dtypes.resolve(dtype)),
                                     requires_grad=not _freeze)

@@ -93,7 +93,8 @@ class RNNBase(Module):
         for d in range(2 if self.bidirectional else 1):
             suffix = "_reverse" if d == 1 else ""
             for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
-                out.append(getattr(self, f"{name}_l{layer}{suffix}") if self.bias or name.startswith("weight") else None)
+                present = self.bias or name.startswith("weight")
+                out.append(getattr(self, f"{name}_l{layer}{suffix}") if present else None)
         return out
 
     @property
@@ -117,9 +118,9 @@ class RNNBase(Module):
                                  f"{input.shape}")
             unbatched = input.ndim == 2
             if unbatched:
-                input = input.unsqueeze(1)
+                input = input.unsqueeze(1)  # noqa: A001 (torch's parameter name, rebound)
             elif self.batch_first:
-                input = input.transpose(0, 1)
+                input = input.transpose(0, 1)  # noqa: A001
             steps, batch = input.shape[0], input.shape[1]
             if steps < 1 or batch < 1:
                 raise ValueError(f"[{op}] input must have at least one step and one sequence, got {input.shape}")
@@ -282,7 +283,8 @@ class RNNCellBase(Module):
             if not isinstance(s, Tensor):
                 raise TypeError(f"[{op}] {name} must be a Tensor, got {type(s).__name__}")
             if s.ndim != input.ndim:
-                raise ValueError(f"[{op}] {name} must have {input.ndim} dims like the input {input.shape}, got {s.shape}")
+                raise ValueError(f"[{op}] {name} must have {input.ndim} dims like the input {input.shape}, "
+                                 f"got {s.shape}")
             s = s.unsqueeze(0) if unbatched else s
             if s.shape != (batch, self.hidden_size):
                 raise ValueError(f"[{op}] Expected {name} of shape {(batch, self.hidden_size)}, got {s.shape}")

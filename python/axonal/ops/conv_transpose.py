@@ -89,10 +89,11 @@ def output_padding_for(op, input_shape, output_size, weight_shape, stride, paddi
         smallest = _extent(input_shape[2 + i], weight_shape[2 + i], stride[i], padding[i], dilation[i])
         largest = smallest + stride[i] - 1
         if not smallest <= size[i] <= largest:
-            raise ValueError(f"[{op}] requested an output size of {size}, but valid sizes range from "
-                             f"{[_extent(input_shape[2 + j], weight_shape[2 + j], stride[j], padding[j], dilation[j]) for j in range(2)]} "
-                             f"to {[_extent(input_shape[2 + j], weight_shape[2 + j], stride[j], padding[j], dilation[j]) + stride[j] - 1 for j in range(2)]} "
-                             f"(for an input of {tuple(input_shape[2:])})")
+            lows = [_extent(input_shape[2 + j], weight_shape[2 + j], stride[j], padding[j], dilation[j])
+                    for j in range(2)]
+            highs = [low + stride[j] - 1 for j, low in enumerate(lows)]
+            raise ValueError(f"[{op}] requested an output size of {size}, but valid sizes range from {lows} "
+                             f"to {highs} (for an input of {tuple(input_shape[2:])})")
         result.append(size[i] - smallest)
     return tuple(result)
 

@@ -4,8 +4,8 @@ import numbers
 
 import numpy as np
 
-from ..autograd.function import Function
 from .. import backend
+from ..autograd.function import Function
 from . import _checks
 
 
@@ -26,7 +26,8 @@ class Embedding(Function):
         if scale_by_freq:  # each row's gradient divided by how often its index occurs in this batch
             counts = xp.bincount(flat, minlength=V)
             rows = rows / counts[flat][:, None].astype(rows.dtype)
-        return ctx.backend.embedding_backward(rows, flat, V, -1 if padding_idx is None else padding_idx), None, None, None
+        grad_weight = ctx.backend.embedding_backward(rows, flat, V, -1 if padding_idx is None else padding_idx)
+        return grad_weight, None, None, None
 
 
 def _renorm_(weight, indices, max_norm, norm_type):

@@ -37,7 +37,8 @@ def axis_plan(mode, in_size, out_size, align_corners, scale, dtype):
         else:
             # torch's nearest_idx: a float scale; (j + 0.5) is a double in C++, so nearest-exact multiplies in
             # double and rounds to float before the floor.
-            s = np.float32(1.0 / scale) if scale is not None and scale > 0 else np.float32(in_size) / np.float32(out_size)
+            given = scale is not None and scale > 0
+            s = np.float32(1.0 / scale) if given else np.float32(in_size) / np.float32(out_size)
             if mode == "nearest":
                 pos = j.astype(np.float32) * s
             else:
