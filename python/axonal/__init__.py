@@ -1,5 +1,7 @@
 """axonal: train neural networks fast on a CPU, with an API shaped like PyTorch's."""
 from .cpu import cpu_info  # first: sets the OpenMP defaults before axonal._C loads libgomp
+
+# isort: split
 from . import (
     _C,
     accelerator,

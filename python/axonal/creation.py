@@ -328,6 +328,14 @@ def eye(n: int, m: int | None = None, dtype: DTypeLike = None, device: DeviceLik
     return _new(np.eye(int(n), int(m), dtype=dtypes.resolve(dtype)), device, requires_grad)
 
 
+def _drawn(size, dtype, draw):
+    """A new host array of ``size`` and ``dtype`` holding draw(n)'s float64 samples, drawn in chunks (the same
+    numbers as one draw of the whole shape, without a float64 temporary of its full size)."""
+    out = np.empty(_size(size), dtype=dtypes.resolve(dtype))
+    fill_drawn(out.reshape(-1), draw)
+    return out
+
+
 @names_memory_errors("rand")
 def rand(*size: Size, dtype: DTypeLike = None, device: DeviceLike = None, requires_grad: bool = False,
          generator: Generator | None = None) -> Tensor:
@@ -343,8 +351,8 @@ def rand(*size: Size, dtype: DTypeLike = None, device: DeviceLike = None, requir
     Returns:
         A new Tensor of that shape.
     """
-    data = rng_of(generator).random(_size(size), dtype=np.float64).astype(dtypes.resolve(dtype))
-    return _new(data, device, requires_grad)
+    rng = rng_of(generator)
+    return _new(_drawn(size, dtype, lambda n: rng.random(n, dtype=np.float64)), device, requires_grad)
 
 
 @names_memory_errors("randn")
@@ -362,8 +370,8 @@ def randn(*size: Size, dtype: DTypeLike = None, device: DeviceLike = None, requi
     Returns:
         A new Tensor of that shape.
     """
-    data = rng_of(generator).standard_normal(_size(size)).astype(dtypes.resolve(dtype))
-    return _new(data, device, requires_grad)
+    rng = rng_of(generator)
+    return _new(_drawn(size, dtype, rng.standard_normal), device, requires_grad)
 
 
 @names_memory_errors("randint")

@@ -107,9 +107,10 @@ def main(argv=None):
     import numpy as np
 
     np.seterr(all="ignore")
-    import axonal as ax
     import targets
     from values import Values
+
+    import axonal as ax
 
     reset = _Reset(ax)
     reference = _canary(ax)

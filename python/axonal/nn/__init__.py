@@ -79,5 +79,6 @@ __all__ = [
 from .conv_transpose import ConvTranspose2d  # noqa: E402
 from .embedding import Embedding  # noqa: E402
 from .upsampling import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d  # noqa: E402
+
 __all__ += ["ConvTranspose2d", "Embedding", "GRU", "GRUCell", "LSTM", "LSTMCell", "RNN", "RNNBase", "RNNCell",
             "RNNCellBase", "Upsample", "UpsamplingBilinear2d", "UpsamplingNearest2d"]
