@@ -138,7 +138,7 @@ py::array add_relu_forward_py(py::object a_obj, py::object b_obj, py::object out
     py::array b = float_arg(op, "b", b_obj, &dt_b);
     require_same_dtype(op, "b", b, "a", a);
     require_same_shape(op, "b", b, "a", a);
-    py::array out = out_obj.is_none() ? aligned_empty(a.dtype(), shape_of(a)) : out_arg(op, "out", out_obj, "a", a);
+    py::array out = out_obj.is_none() ? aligned_empty(op, a.dtype(), shape_of(a)) : out_arg(op, "out", out_obj, "a", a);
     if (!out_obj.is_none()) {
         require_no_partial_overlap(op, "out", out, "a", a);
         require_no_partial_overlap(op, "out", out, "b", b);
@@ -172,8 +172,8 @@ py::tuple add_relu_backward_py(py::object grad_obj, py::object out_obj, bool nee
     if (!need_b && !gb_obj.is_none()) fail_value(op, "grad_b was given but need_b is False");
     const bool acc_a = !ga_obj.is_none(), acc_b = !gb_obj.is_none();
     py::array ga, gb;
-    if (need_a) ga = acc_a ? out_arg(op, "grad_a", ga_obj, "grad_output", grad) : aligned_empty(grad.dtype(), shape_of(grad));
-    if (need_b) gb = acc_b ? out_arg(op, "grad_b", gb_obj, "grad_output", grad) : aligned_empty(grad.dtype(), shape_of(grad));
+    if (need_a) ga = acc_a ? out_arg(op, "grad_a", ga_obj, "grad_output", grad) : aligned_empty(op, grad.dtype(), shape_of(grad));
+    if (need_b) gb = acc_b ? out_arg(op, "grad_b", gb_obj, "grad_output", grad) : aligned_empty(op, grad.dtype(), shape_of(grad));
     for (auto [given, arr, name] : {std::make_tuple(acc_a, &ga, "grad_a"), std::make_tuple(acc_b, &gb, "grad_b")}) {
         if (!given) continue;
         require_no_partial_overlap(op, name, *arr, "grad_output", grad);

@@ -38,7 +38,7 @@ py::array embedding_backward_py(py::object grad_obj, py::object idx_obj, int64_t
     for (int64_t i = 0; i < n; ++i)
         if (ip[i] < 0 || ip[i] >= num_embeddings)
             fail_value(kOp, "index ", ip[i], " is out of range for ", num_embeddings, " embeddings");
-    py::array gw = aligned_zeros(grad.dtype(), {num_embeddings, D});
+    py::array gw = aligned_zeros(kOp, grad.dtype(), {num_embeddings, D});
     auto run = [&](auto tag) {
         using T = decltype(tag);
         T* w = data_ptr<T>(gw);

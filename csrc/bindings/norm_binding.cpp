@@ -87,9 +87,9 @@ py::tuple batch_norm_forward_py(py::object x_obj, py::object gamma_obj, py::obje
     } else if (!has_rm) {
         fail_value(op, "eval mode needs running_mean and running_var (input ", shape_str(x), ")");
     }
-    py::array y = aligned_empty(x.dtype(), shape_of(x));
-    py::array mean = aligned_empty(x.dtype(), {py::ssize_t(l.C)});
-    py::array invstd = aligned_empty(x.dtype(), {py::ssize_t(l.C)});
+    py::array y = aligned_empty(op, x.dtype(), shape_of(x));
+    py::array mean = aligned_empty(op, x.dtype(), {py::ssize_t(l.C)});
+    py::array invstd = aligned_empty(op, x.dtype(), {py::ssize_t(l.C)});
     with_dtype(dt, [&](auto tag) {
         using T = decltype(tag);
         const T* xp = cdata_ptr<T>(x);
@@ -123,7 +123,7 @@ py::tuple batch_norm_forward_py(py::object x_obj, py::object gamma_obj, py::obje
 // An optional buffer to accumulate a gradient into (shape and dtype of ref), or fresh zeros.
 py::array grad_buffer(const std::string& op, const char* name, py::handle given, const py::array& ref,
                       const char* ref_name) {
-    if (given.is_none()) return aligned_zeros(ref.dtype(), shape_of(ref));
+    if (given.is_none()) return aligned_zeros(op, ref.dtype(), shape_of(ref));
     py::array a = array_arg(op, name, given, &ref, ref_name);
     bool same = a.ndim() == ref.ndim();
     for (py::ssize_t d = 0; same && d < a.ndim(); ++d) same = a.shape(d) == ref.shape(d);
@@ -161,7 +161,7 @@ py::tuple batch_norm_backward_py(py::object go_obj, py::object x_obj, py::object
     const bool fresh_dx = need_input_grad && grad_input.is_none();
     if (need_input_grad) {
         // A fresh gradient is written by the kernel (reference: accumulated into zeros).
-        gi = fresh_dx && !reference ? aligned_empty(x.dtype(), shape_of(x)) : grad_buffer(op, "grad_input", grad_input, x, "input");
+        gi = fresh_dx && !reference ? aligned_empty(op, x.dtype(), shape_of(x)) : grad_buffer(op, "grad_input", grad_input, x, "input");
         if (overlaps(gi, x) || overlaps(gi, go) || (has_out && overlaps(gi, out)))
             fail_value(op, "grad_input must not overlap input, grad_out or out");
         gi_ret = gi;

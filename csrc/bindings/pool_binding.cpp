@@ -350,7 +350,7 @@ py::array adaptive_avg_pool2d_forward_py(py::object x_obj, py::object output_siz
     const Pair o = output_size_arg(op, output_size, what);
     const int64_t os[4] = {s[0], s[1], o.h, o.w};
     check_sizes(op, "output", os);
-    py::array out = empty_like_shape(x.dtype(), os);
+    py::array out = empty_like_shape(op, x.dtype(), os);
     with_dtype(dt, [&](auto tag) {
         using T = decltype(tag);
         const T* in = cdata_ptr<T>(x);
@@ -374,7 +374,7 @@ py::array adaptive_avg_pool2d_backward_py(py::object grad_obj, py::object input_
     if (go[0] != is[0] || go[1] != is[1])
         fail_value(op, "batch and channels of grad_output ", shape_str(grad), " must match input_shape ",
                    shape4_str(is.data()));
-    py::array dinp = grad_input.is_none() ? zeros_like_shape(grad.dtype(), is.data())
+    py::array dinp = grad_input.is_none() ? zeros_like_shape(op, grad.dtype(), is.data())
                                           : accumulate_target(op, grad_input, grad, is.data(), {&grad});
     with_dtype(dt, [&](auto tag) {
         using T = decltype(tag);

@@ -143,10 +143,10 @@ py::tuple rnn_forward_py(int mode, py::object gates_obj, py::object h0_obj, py::
         if (in->size() > 0 && overlaps(gates, *in))
             fail_value(kOp, "gates must not overlap h0, c0, w_hh, b_hh or b_x");
 
-    py::array out = aligned_empty(w.dtype(), {N, H});
-    py::array h_n = aligned_empty(w.dtype(), {B, H});
-    py::array c_n = lstm ? aligned_empty(w.dtype(), {B, H}) : py::array();
-    py::array saved = save ? aligned_empty(w.dtype(), {N, rnn_saved_width(mode) * H}) : py::array();
+    py::array out = aligned_empty(kOp, w.dtype(), {N, H});
+    py::array h_n = aligned_empty(kOp, w.dtype(), {B, H});
+    py::array c_n = lstm ? aligned_empty(kOp, w.dtype(), {B, H}) : py::array();
+    py::array saved = save ? aligned_empty(kOp, w.dtype(), {N, rnn_saved_width(mode) * H}) : py::array();
     const int64_t* bsp = static_cast<const int64_t*>(bs.data());
     auto run = [&](auto tag) {
         using T = decltype(tag);
@@ -195,11 +195,11 @@ py::tuple rnn_backward_py(int mode, py::object go_obj, py::object ghn_obj, py::o
     py::array gcn = lstm ? optional_arg("grad_c_n", gcn_obj, {B, H}, w, "w_hh", &has_gcn) : py::array();
     if (!lstm && !gcn_obj.is_none()) fail_value(kOp, "grad_c_n is for the LSTM only; pass None");
 
-    py::array dgates = aligned_empty(w.dtype(), {N, G * H});
-    py::array dw = aligned_zeros(w.dtype(), {G * H, H});
-    py::array db = with_bias ? aligned_zeros(w.dtype(), {G * H}) : py::array();
-    py::array dh0 = need_state_grads ? aligned_empty(w.dtype(), {B, H}) : py::array();
-    py::array dc0 = lstm && need_state_grads ? aligned_empty(w.dtype(), {B, H}) : py::array();
+    py::array dgates = aligned_empty(kOp, w.dtype(), {N, G * H});
+    py::array dw = aligned_zeros(kOp, w.dtype(), {G * H, H});
+    py::array db = with_bias ? aligned_zeros(kOp, w.dtype(), {G * H}) : py::array();
+    py::array dh0 = need_state_grads ? aligned_empty(kOp, w.dtype(), {B, H}) : py::array();
+    py::array dc0 = lstm && need_state_grads ? aligned_empty(kOp, w.dtype(), {B, H}) : py::array();
     const int64_t* bsp = static_cast<const int64_t*>(bs.data());
     auto run = [&](auto tag) {
         using T = decltype(tag);
