@@ -99,5 +99,52 @@ class Backend:
               - xhat * ((dgamma if gamma is None else dgamma * gamma).reshape(shape) / n)) * invstd.reshape(shape)
         return dx, dgamma, dbeta
 
+    def batch_norm_backward_eval(self, g, x, out, mean, invstd, gamma, relu):
+        """(dx, dgamma, dbeta) of batch norm in evaluation mode: mean / invstd (the running statistics) are
+        constants, so dx is one scale per channel."""
+        axes, shape = self._bn_axes(x)
+        if relu:
+            g = g * (out > 0)
+        xhat = (x - mean.reshape(shape)) * invstd.reshape(shape)
+        scale = invstd if gamma is None else invstd * gamma
+        return g * scale.reshape(shape).astype(g.dtype, copy=False), (g * xhat).sum(axis=axes), g.sum(axis=axes)
+
+    # ---- adaptive average pooling over (N, C, H, W) to out_size (oh, ow), torch's windows ----------------------
+    def adaptive_avg_pool2d_forward(self, x, out_size):
+        """The mean of each window. The global case (1 x 1) is one mean; equal windows one reshape and one mean;
+        otherwise one mean per window (the windows overlap when the size is not a multiple of the output)."""
+        N, C, H, W = x.shape
+        oh, ow = out_size
+        if (oh, ow) == (1, 1):
+            return x.mean(axis=(2, 3), keepdims=True)
+        if H % oh == 0 and W % ow == 0:
+            return x.reshape(N, C, oh, H // oh, ow, W // ow).mean(axis=(3, 5))
+        out = self.xp.empty((N, C, oh, ow), dtype=x.dtype)
+        for i, (h0, h1) in enumerate(adaptive_bins(H, oh)):
+            for j, (w0, w1) in enumerate(adaptive_bins(W, ow)):
+                out[:, :, i, j] = x[:, :, h0:h1, w0:w1].mean(axis=(2, 3))
+        return out
+
+    def adaptive_avg_pool2d_backward(self, g, input_shape):
+        """The gradient w.r.t. the input (input_shape), g (N, C, oh, ow) spread evenly over each window."""
+        xp = self.xp
+        N, C, H, W = input_shape
+        oh, ow = g.shape[2], g.shape[3]
+        if (oh, ow) == (1, 1):
+            return xp.broadcast_to(g / (H * W), input_shape)
+        if H % oh == 0 and W % ow == 0:
+            kh, kw = H // oh, W // ow
+            return xp.broadcast_to((g / (kh * kw))[:, :, :, None, :, None], (N, C, oh, kh, ow, kw)).reshape(input_shape)
+        grad = xp.zeros(input_shape, dtype=g.dtype)
+        for i, (h0, h1) in enumerate(adaptive_bins(H, oh)):
+            for j, (w0, w1) in enumerate(adaptive_bins(W, ow)):
+                grad[:, :, h0:h1, w0:w1] += (g[:, :, i, j] / ((h1 - h0) * (w1 - w0)))[:, :, None, None]
+        return grad
+
     def __repr__(self):
         return f"<axonal backend {self.device}>"
+
+
+def adaptive_bins(size, out):
+    """torch's adaptive pooling windows along one axis: [floor(i * size / out), ceil((i + 1) * size / out))."""
+    return [(i * size // out, -(-(i + 1) * size // out)) for i in range(out)]

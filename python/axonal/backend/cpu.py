@@ -39,6 +39,19 @@ def _gemm_ready(x):
     return np.require(x, requirements="CA")  # not ascontiguousarray: it keeps an unaligned array as it is
 
 
+def _kernel_copy(a):
+    """a itself when C-contiguous and aligned, else such a copy (the kernels' bindings read raw memory)."""
+    return a if a.flags.c_contiguous and a.flags.aligned else np.require(a, requirements="CA")
+
+
+def _opt_copy(a):
+    return None if a is None else _kernel_copy(a)
+
+
+def _writable_kernel_ready(a):
+    return kernel_ready(a) and a.flags.writeable
+
+
 class CpuBackend(Backend):
     device = CPU
     xp = np
@@ -105,6 +118,12 @@ class CpuBackend(Backend):
             y += bias
         return self.relu_forward(y, inplace=True)
 
+    def add_relu(self, a, b):
+        """max(a + b, 0) in one pass of the C++ kernel when a and b are kernel-ready arrays of one shape and dtype."""
+        if a.shape == b.shape and a.dtype is b.dtype and a.size and kernel_ready(a) and kernel_ready(b):
+            return _C.add_relu_forward(a, b)
+        return super().add_relu(a, b)
+
     def softmax_cross_entropy(self, logits, target, weight, ignore_index, smoothing, need_grad):
         """(per-row losses (M,), loss sum, weight sum, dlogits or None) for (M, C) logits and int64 targets;
         the sums are float64 scalars of this device. Raises IndexError for a target out of range."""
@@ -131,15 +150,16 @@ class CpuBackend(Backend):
         return _C.erfinv(np.asarray(x))
 
     # ---- convolution and pooling (C-contiguous NCHW arrays) -----------------------------------------------
-    def conv2d_forward(self, x, w, b, stride, padding, dilation, relu=False):
-        return _C.conv2d_forward(x, w, b, stride, padding, dilation, relu=relu)
+    # groups: the channels split into that many independent convolutions (depthwise: groups == C), one kernel call.
+    def conv2d_forward(self, x, w, b, stride, padding, dilation, relu=False, groups=1):
+        return _C.conv2d_forward(x, w, b, stride, padding, dilation, relu=relu, groups=groups)
 
-    def conv2d_backward_input(self, g, w, input_shape, stride, padding, dilation):
-        return _C.conv2d_backward_input(g, w, input_shape, stride, padding, dilation)
+    def conv2d_backward_input(self, g, w, input_shape, stride, padding, dilation, groups=1):
+        return _C.conv2d_backward_input(g, w, input_shape, stride, padding, dilation, groups=groups)
 
-    def conv2d_backward_weight(self, g, x, weight_shape, with_bias, stride, padding, dilation):
+    def conv2d_backward_weight(self, g, x, weight_shape, with_bias, stride, padding, dilation, groups=1):
         """(grad_weight, grad_bias or None)."""
-        return _C.conv2d_backward_weight(g, x, weight_shape, with_bias, stride, padding, dilation)
+        return _C.conv2d_backward_weight(g, x, weight_shape, with_bias, stride, padding, dilation, groups=groups)
 
     def max_pool2d_forward(self, x, kernel, stride, padding):
         """(out, argmax): argmax int32, the flat h * W + w of each window's winner in its input plane."""
@@ -153,6 +173,53 @@ class CpuBackend(Backend):
 
     def avg_pool2d_backward(self, g, input_shape, kernel, stride, padding, count_include_pad):
         return _C.avg_pool2d_backward(g, input_shape, kernel, stride, padding, count_include_pad)
+
+    def adaptive_avg_pool2d_forward(self, x, out_size):
+        if x.dtype.char not in "fd" or x.size == 0:
+            return super().adaptive_avg_pool2d_forward(x, out_size)
+        return _C.adaptive_avg_pool2d_forward(_kernel_copy(x), out_size)
+
+    def adaptive_avg_pool2d_backward(self, g, input_shape):
+        if g.dtype.char not in "fd" or g.size == 0:
+            return super().adaptive_avg_pool2d_backward(g, input_shape)
+        return _C.adaptive_avg_pool2d_backward(_kernel_copy(g), input_shape)
+
+    # ---- batch norm (csrc/kernels/batchnorm.h): float32 / float64 with every per-channel array of x's dtype ----
+    # x, the gradient and weight / bias are copied when not C-contiguous and aligned; the running statistics are
+    # updated in place, so anything else (another dtype, a read-only or strided buffer, an empty input) takes
+    # the generic path of the base class.
+    def _bn_kernel_takes(self, x, *channel_arrays):
+        return (x.dtype.char in "fd" and x.size > 0
+                and all(a is None or a.dtype == x.dtype for a in channel_arrays))
+
+    def batch_norm_train(self, x, gamma, beta, running_mean, running_var, eps, momentum, relu):
+        stats_ok = running_mean is None or (_writable_kernel_ready(running_mean)
+                                            and _writable_kernel_ready(running_var))
+        if not (stats_ok and self._bn_kernel_takes(x, gamma, beta, running_mean, running_var)):
+            return super().batch_norm_train(x, gamma, beta, running_mean, running_var, eps, momentum, relu)
+        return _C.batch_norm_forward(_kernel_copy(x), _opt_copy(gamma), _opt_copy(beta), running_mean, running_var,
+                                     True, momentum, eps, relu)
+
+    def batch_norm_eval(self, x, gamma, beta, running_mean, running_var, eps, relu):
+        if not self._bn_kernel_takes(x, gamma, beta, running_mean, running_var):
+            return super().batch_norm_eval(x, gamma, beta, running_mean, running_var, eps, relu)
+        out, _, _ = _C.batch_norm_forward(_kernel_copy(x), _opt_copy(gamma), _opt_copy(beta),
+                                          _kernel_copy(running_mean), _kernel_copy(running_var), False, 0.0, eps, relu)
+        return out
+
+    def batch_norm_backward(self, g, x, out, mean, invstd, gamma, relu):
+        return self._bn_backward(g, x, out, mean, invstd, gamma, relu, True)
+
+    def batch_norm_backward_eval(self, g, x, out, mean, invstd, gamma, relu):
+        return self._bn_backward(g, x, out, mean, invstd, gamma, relu, False)
+
+    def _bn_backward(self, g, x, out, mean, invstd, gamma, relu, training):
+        if not (g.dtype == x.dtype and self._bn_kernel_takes(x, mean, invstd, gamma)
+                and (not relu or out.dtype == x.dtype)):
+            generic = super().batch_norm_backward if training else super().batch_norm_backward_eval
+            return generic(g, x, out, mean, invstd, gamma, relu)
+        return _C.batch_norm_backward(_kernel_copy(g), _kernel_copy(x), _kernel_copy(mean), _kernel_copy(invstd),
+                                      _opt_copy(gamma), training, out=_kernel_copy(out) if relu else None)
 
     # ---- optimizer updates (in place) ---------------------------------------------------------------------
     def fused_update_ready(self, p, g, *state):

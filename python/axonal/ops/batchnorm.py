@@ -26,13 +26,7 @@ class BatchNorm(Function):
         if ctx.training:
             gx, gw, gb = bk.batch_norm_backward(g, x, out, mean, invstd, weight, ctx.relu)
         else:  # the running statistics are constants: one scale per channel
-            axes, shape = bk._bn_axes(x)
-            if ctx.relu:
-                g = g * (out > 0)
-            xhat = (x - mean.reshape(shape)) * invstd.reshape(shape)
-            gw, gb = (g * xhat).sum(axis=axes), g.sum(axis=axes)
-            scale = invstd if weight is None else invstd * weight
-            gx = g * scale.reshape(shape).astype(g.dtype, copy=False)
+            gx, gw, gb = bk.batch_norm_backward_eval(g, x, out, mean, invstd, weight, ctx.relu)
         needs = ctx.needs_input_grad
         return (gx if needs[0] else None, gw if needs[1] else None, gb if needs[2] else None,
                 None, None, None, None, None, None)

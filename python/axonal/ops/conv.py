@@ -1,21 +1,20 @@
-"""conv2d as a Function over the backend's convolution kernels (NCHW; stride, padding, dilation per axis)."""
+"""conv2d as a Function over the backend's convolution kernels (NCHW; stride, padding, dilation per axis; groups,
+depthwise included, in the same kernel calls)."""
 from ..autograd.function import Function
 from ..errors import ShapeError
 from . import _checks
 from ._checks import pair
-from .rearrange import chunk
-from .shape import cat
 
 
 class Conv2d(Function):
     fresh_grads = True  # the backward kernels return new arrays
 
     @staticmethod
-    def forward(ctx, x, w, b, stride, padding, dilation):
+    def forward(ctx, x, w, b, stride, padding, dilation, groups):
         ctx.save_for_backward(x, w)
-        ctx.conf = (stride, padding, dilation)
+        ctx.conf = (stride, padding, dilation, groups)
         ctx.has_bias = b is not None
-        return ctx.backend.conv2d_forward(x, w, b, stride, padding, dilation)
+        return ctx.backend.conv2d_forward(x, w, b, stride, padding, dilation, groups=groups)
 
     @staticmethod
     def backward(ctx, g):
@@ -24,14 +23,14 @@ class Conv2d(Function):
 
 
 def _conv_backward(ctx, x, w, g):
-    stride, padding, dilation = ctx.conf
+    stride, padding, dilation, groups = ctx.conf
     bk = ctx.backend
     gx = gw = gb = None
     if ctx.needs_input_grad[0]:
-        gx = bk.conv2d_backward_input(g, w, x.shape, stride, padding, dilation)
+        gx = bk.conv2d_backward_input(g, w, x.shape, stride, padding, dilation, groups=groups)
     if ctx.needs_input_grad[1] or (ctx.has_bias and ctx.needs_input_grad[2]):
-        gw, gb = bk.conv2d_backward_weight(g, x, w.shape, ctx.has_bias, stride, padding, dilation)
-    return gx, gw, gb, None, None, None
+        gw, gb = bk.conv2d_backward_weight(g, x, w.shape, ctx.has_bias, stride, padding, dilation, groups=groups)
+    return gx, gw, gb, None, None, None, None
 
 
 class Conv2dReLU(Function):
@@ -42,10 +41,10 @@ class Conv2dReLU(Function):
     fresh_grads = True
 
     @staticmethod
-    def forward(ctx, x, w, b, stride, padding, dilation):
-        out = ctx.backend.conv2d_forward(x, w, b, stride, padding, dilation, relu=True)
+    def forward(ctx, x, w, b, stride, padding, dilation, groups):
+        out = ctx.backend.conv2d_forward(x, w, b, stride, padding, dilation, relu=True, groups=groups)
         ctx.save_for_backward(x, w, out)
-        ctx.conf = (stride, padding, dilation)
+        ctx.conf = (stride, padding, dilation, groups)
         ctx.has_bias = b is not None
         return out
 
@@ -71,20 +70,8 @@ def _conv(fn, x, weight, bias, stride, padding, dilation, groups=1):
         padding = _string_padding(padding, weight.shape, dilation, stride)
     padding = pair(padding, "padding", "conv2d")
     _checks.conv2d(x, weight, bias, stride, padding, dilation, groups)
-    if groups > 1:
-        return _grouped(fn, x, weight, bias, stride, padding, dilation, groups)
-    return fn.apply(
-        _ensure_c(x), _ensure_c(weight), None if bias is None else _ensure_c(bias), stride, padding, dilation)
-
-
-def _grouped(fn, x, weight, bias, stride, padding, dilation, groups):
-    """A grouped convolution as one convolution per group (channel slices in, output channels concatenated)."""
-
-    xs, ws = chunk(x, groups, 1), chunk(weight, groups, 0)
-    bs = chunk(bias, groups, 0) if bias is not None else [None] * groups
-    outs = [fn.apply(_ensure_c(xg), _ensure_c(wg), None if bg is None else _ensure_c(bg), stride, padding, dilation)
-            for xg, wg, bg in zip(xs, ws, bs)]
-    return cat(outs, 1)
+    return fn.apply(_ensure_c(x), _ensure_c(weight), None if bias is None else _ensure_c(bias), stride, padding,
+                    dilation, int(groups))
 
 
 def conv1d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):

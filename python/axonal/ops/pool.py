@@ -3,6 +3,7 @@ import numpy as np
 
 from .. import backend
 from ..autograd.function import Function
+from ..backend.base import adaptive_bins as _bins
 from ..tensor import Tensor
 from . import _checks
 from ._checks import pair
@@ -122,46 +123,18 @@ def avg_pool1d(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_in
     return out.squeeze(-2)
 
 
-def _bins(size, out):
-    """torch's adaptive pooling windows along one axis: [floor(i * size / out), ceil((i + 1) * size / out))."""
-    return [(i * size // out, -(-(i + 1) * size // out)) for i in range(out)]
-
-
 class AdaptiveAvgPool2d(Function):
-    """Average over torch's adaptive windows. The global case (1 x 1) is one mean; otherwise one mean per
-    window (the windows overlap when the size is not a multiple of the output)."""
+    """Average over torch's adaptive windows (the backend's kernel; the windows overlap when the size is not a
+    multiple of the output)."""
 
     @staticmethod
     def forward(ctx, x, out_size):
-        N, C, H, W = x.shape
-        oh, ow = out_size
-        ctx.in_shape, ctx.out_size = x.shape, out_size
-        if (oh, ow) == (1, 1):
-            return x.mean(axis=(2, 3), keepdims=True)
-        if H % oh == 0 and W % ow == 0:  # equal windows: one reshape and one mean
-            return x.reshape(N, C, oh, H // oh, ow, W // ow).mean(axis=(3, 5))
-        out = ctx.xp.empty((N, C, oh, ow), dtype=x.dtype)
-        for i, (h0, h1) in enumerate(_bins(H, oh)):
-            for j, (w0, w1) in enumerate(_bins(W, ow)):
-                out[:, :, i, j] = x[:, :, h0:h1, w0:w1].mean(axis=(2, 3))
-        return out
+        ctx.in_shape = x.shape
+        return ctx.backend.adaptive_avg_pool2d_forward(x, out_size)
 
     @staticmethod
     def backward(ctx, g):
-        xp = ctx.xp
-        N, C, H, W = ctx.in_shape
-        oh, ow = ctx.out_size
-        if (oh, ow) == (1, 1):
-            return xp.broadcast_to(g / (H * W), ctx.in_shape), None
-        if H % oh == 0 and W % ow == 0:
-            kh, kw = H // oh, W // ow
-            grad = xp.broadcast_to((g / (kh * kw))[:, :, :, None, :, None], (N, C, oh, kh, ow, kw))
-            return grad.reshape(ctx.in_shape), None
-        grad = xp.zeros(ctx.in_shape, dtype=g.dtype)
-        for i, (h0, h1) in enumerate(_bins(H, oh)):
-            for j, (w0, w1) in enumerate(_bins(W, ow)):
-                grad[:, :, h0:h1, w0:w1] += (g[:, :, i, j] / ((h1 - h0) * (w1 - w0)))[:, :, None, None]
-        return grad, None
+        return ctx.backend.adaptive_avg_pool2d_backward(g, ctx.in_shape), None
 
 
 def _adaptive_size(op, x, output_size):
