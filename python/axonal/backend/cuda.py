@@ -126,10 +126,11 @@ class CudaBackend(Backend):
     def _special(self, name, x):
         if x.dtype.char not in "fd":
             x = x.astype(np.float64)
+        shape = x.shape  # ascontiguousarray makes a 0-d array 1-d (as NumPy's does)
         x = self.xp.ascontiguousarray(x)
         out = self.xp.empty_like(x)
         getattr(self.kernels, name)(x.dtype.char, self.ptr(out), self.ptr(x), x.size, self.stream())
-        return out
+        return out.reshape(shape)
 
     def erf(self, x):
         return self._special("erf", x)
