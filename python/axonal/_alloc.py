@@ -11,7 +11,10 @@ size that fits the address space but not the machine is killed later, when the p
 prevent that. What axonal does is keep its own temporaries small (nn.init fills in chunks), so what fits is
 what the result needs.
 """
+from __future__ import annotations
+
 import functools
+from typing import Any, Callable, TypeVar
 
 _TOO_BIG = ("array is too big", "Maximum allowed dimension exceeded", "Maximum allowed size exceeded")
 
@@ -28,11 +31,14 @@ def memory_error(op, e):
     return MemoryError(f"[{op}] not enough memory: {message}")
 
 
-def names_memory_errors(op=None):
+_Fn = TypeVar("_Fn", bound=Callable[..., Any])
+
+
+def names_memory_errors(op: str | None = None) -> Callable[[_Fn], _Fn]:
     """Decorator: allocation failures inside the function become MemoryError "[op] ...". Without ``op`` (for a
     layer's ``__init__``) the op is the class of the first argument: "[Linear]", "[Conv1d]"."""
 
-    def wrap(fn):
+    def wrap(fn: _Fn) -> _Fn:
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
             try:
@@ -42,7 +48,7 @@ def names_memory_errors(op=None):
                     raise
                 raise memory_error(op or type(args[0]).__name__, e) from e
 
-        return wrapper
+        return wrapper  # type: ignore[return-value]  # the same signature: it only rewrites the exception
 
     return wrap
 
