@@ -90,6 +90,40 @@ def test_scheduler_steps_once_per_epoch():
     assert opt.param_groups[0]["lr"] == pytest.approx(0.0125)
 
 
+def test_scheduler_steps_every_batch_when_asked():
+    """scheduler_interval="batch": the lr each optimizer step used is the one-cycle sequence, batch by batch."""
+    model, opt = model_and_opt(lr=0.1)
+    sched = optim.lr_scheduler.OneCycleLR(opt, max_lr=0.1, total_steps=9)
+    used, real_step = [], opt.step
+
+    def spy_step(*args, **kwargs):
+        used.append(opt.param_groups[0]["lr"])
+        return real_step(*args, **kwargs)
+
+    opt.step = spy_step
+    fit(model, nn.CrossEntropyLoss(), opt, DataLoader(blobs(), 40), epochs=3, scheduler=sched,
+        scheduler_interval="batch", progress=False)
+    _, ref_opt = model_and_opt(lr=0.1)
+    ref = optim.lr_scheduler.OneCycleLR(ref_opt, max_lr=0.1, total_steps=9)
+    expected = []
+    for _ in range(9):
+        expected.append(ref_opt.param_groups[0]["lr"])
+        ref.step()
+    assert used == pytest.approx(expected)
+    assert len(set(used[:3])) == 3  # it moved inside the first epoch
+
+
+def test_scheduler_interval_is_checked():
+    model, opt = model_and_opt()
+    with pytest.raises(ValueError, match=r"\[fit\] scheduler_interval must be"):
+        fit(model, nn.CrossEntropyLoss(), opt, DataLoader(blobs(), 40), epochs=1, scheduler_interval="step",
+            progress=False)
+    plateau = optim.lr_scheduler.ReduceLROnPlateau(opt)
+    with pytest.raises(ValueError, match="ReduceLROnPlateau"):
+        fit(model, nn.CrossEntropyLoss(), opt, DataLoader(blobs(), 40), epochs=1, scheduler=plateau,
+            scheduler_interval="batch", progress=False)
+
+
 def test_history_plot_writes_png(tmp_path):
     pytest.importorskip("matplotlib")
     model, opt = model_and_opt()

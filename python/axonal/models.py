@@ -14,6 +14,18 @@ def fashion_cnn():
     )
 
 
+def fashion_cnn_bn():
+    """The demo's network: fashion_cnn with batch normalization after each layer but the last (convolutions
+    without bias, BatchNorm2d + ReLU fused by the Sequential), for 1 x 28 x 28 images."""
+    return nn.Sequential(
+        nn.Conv2d(1, 32, 3, padding=1, bias=False), nn.BatchNorm2d(32), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(32, 64, 3, padding=1, bias=False), nn.BatchNorm2d(64), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Flatten(),
+        nn.Linear(64 * 7 * 7, 128), nn.BatchNorm1d(128), nn.ReLU(),
+        nn.Linear(128, 10),
+    )
+
+
 def fashion_mlp():
     """784 - 256 - 128 - 10 with ReLU, for flattened 28 x 28 images."""
     return nn.Sequential(

@@ -173,7 +173,7 @@ def _progress(loader, epoch, epochs, enabled):
 def fit(model: Module, loss_fn: Callable[[Any, Any], Tensor], optimizer: Optimizer, train_loader: Iterable[Any],
         epochs: int, val_loader: Iterable[Any] | None = None,
         metrics: Sequence[str | Callable[[Tensor, Tensor], float]] = ("accuracy",), callbacks: Sequence[Callback] = (),
-        scheduler: Any = None, progress: bool = True) -> History:
+        scheduler: Any = None, progress: bool = True, scheduler_interval: str = "epoch") -> History:
     """Trains ``model`` for ``epochs`` passes over ``train_loader``.
 
     Args:
@@ -185,9 +185,11 @@ def fit(model: Module, loss_fn: Callable[[Any, Any], Tensor], optimizer: Optimiz
         val_loader: evaluated after every epoch (eval mode, no graph); its logs are prefixed ``val_``.
         metrics: "accuracy" or callables ``fn(outputs, targets) -> float``, averaged over samples.
         callbacks: axonal.train.Callback instances (EarlyStopping, ModelCheckpoint, ...).
-        scheduler: steps once per epoch (ReduceLROnPlateau with val_loss, or loss without a val_loader).
+        scheduler: steps once per epoch (ReduceLROnPlateau with val_loss, or loss without a val_loader), or
+            after every optimizer step with ``scheduler_interval="batch"`` (OneCycleLR, per-step warm-up).
         progress: print one line per epoch; on a terminal or in a notebook also a live tqdm bar (in a log file
             or CI output the bar's redraws would be carriage-return lines, so there is none).
+        scheduler_interval: "epoch" (default) or "batch": when ``scheduler`` steps.
 
     Returns:
         A History of per-epoch logs: loss, the metrics, val_loss / val_<metric> with a ``val_loader``, lr,
@@ -197,6 +199,11 @@ def fit(model: Module, loss_fn: Callable[[Any, Any], Tensor], optimizer: Optimiz
     every rank, kernel threads were divided among the ranks by init_process_group, and only rank 0 prints."""
     if epochs < 0:
         raise ValueError(f"[fit] epochs must be >= 0, got {epochs}")
+    if scheduler_interval not in ("epoch", "batch"):
+        raise ValueError(f"[fit] scheduler_interval must be 'epoch' or 'batch', got {scheduler_interval!r}")
+    if scheduler_interval == "batch" and isinstance(scheduler, ReduceLROnPlateau):
+        raise ValueError("[fit] ReduceLROnPlateau watches an epoch's loss: use scheduler_interval='epoch'")
+    per_batch = scheduler if scheduler_interval == "batch" else None
     for cb in callbacks:
         if not isinstance(cb, Callback):
             raise TypeError(f"[fit] callbacks must be axonal.train.Callback instances, got {type(cb).__name__}")
@@ -220,7 +227,7 @@ def fit(model: Module, loss_fn: Callable[[Any, Any], Tensor], optimizer: Optimiz
         model.train()
         start = time.perf_counter()
         totals, seen = _train_epoch(model, loss_fn, optimizer, train_loader, fns, epoch, epochs, progress and main,
-                                    ranks.size)
+                                    ranks.size, per_batch)
         elapsed = ranks.max(time.perf_counter() - start)
         totals, seen = ranks.sum(totals, seen)
         if seen == 0:
@@ -234,7 +241,7 @@ def fit(model: Module, loss_fn: Callable[[Any, Any], Tensor], optimizer: Optimiz
         logs["lr"] = optimizer.param_groups[0]["lr"]
         logs["epoch_time"] = elapsed
         logs["images_per_s"] = seen / max(elapsed, 1e-9)
-        if scheduler is not None:
+        if scheduler is not None and per_batch is None:
             _step_scheduler(scheduler, logs)
         history.append(epoch, logs)
         if progress and main:
@@ -250,8 +257,9 @@ def fit(model: Module, loss_fn: Callable[[Any, Any], Tensor], optimizer: Optimiz
     return history
 
 
-def _train_epoch(model, loss_fn, optimizer, loader, fns, epoch, epochs, show_progress, world_size):
-    """One pass over ``loader``: (this rank's sample-weighted sums of the loss and metrics, samples seen)."""
+def _train_epoch(model, loss_fn, optimizer, loader, fns, epoch, epochs, show_progress, world_size, per_batch=None):
+    """One pass over ``loader``: (this rank's sample-weighted sums of the loss and metrics, samples seen);
+    ``per_batch``, a scheduler, steps after every optimizer step."""
     totals, seen = {"loss": 0.0, **{k: 0.0 for k in fns}}, 0
     start = time.perf_counter()
     bar = _progress(loader, epoch, epochs, show_progress)
@@ -261,6 +269,8 @@ def _train_epoch(model, loss_fn, optimizer, loader, fns, epoch, epochs, show_pro
         loss = loss_fn(out, yb)
         loss.backward()
         optimizer.step()
+        if per_batch is not None:
+            per_batch.step()
         n = _batch_size(xb)
         batch_loss = float(loss.item())
         if not np.isfinite(batch_loss):
