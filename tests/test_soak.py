@@ -79,8 +79,9 @@ def soak(steps, warmup, every):
 def test_short_training_run_keeps_memory_flat():
     growth, block_rate, _ = soak(steps=1500, warmup=500, every=100)
     assert growth < 0.03
-    # One leaked object per step is one block per step or more (a Tensor is several); warm caches add ~0.1.
-    assert block_rate < 0.3
+    # One leaked object per step is one block per step or more (a Tensor is several); warm caches add ~0.1-0.32
+    # in this short run (0.316 measured in CI on the merged tree), so the bound sits halfway to a real leak.
+    assert block_rate < 0.5
 
 
 @pytest.mark.slow
