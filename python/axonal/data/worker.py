@@ -5,7 +5,6 @@ The same loop serves worker processes (fork / spawn / forkserver) and worker thr
 docstring for the OpenMP rule that makes forked workers safe.
 """
 import os
-import pickle
 import queue
 import random
 import sys
@@ -49,6 +48,14 @@ def get_worker_info():
     return info if info is not None else _process_info
 
 
+def _importable(cls):
+    """True when ``cls`` can be found again by its module and qualified name (how a class crosses a pipe)."""
+    owner = sys.modules.get(getattr(cls, "__module__", ""), None)
+    for part in getattr(cls, "__qualname__", "<locals>").split("."):
+        owner = getattr(owner, part, None)
+    return owner is cls
+
+
 class ExceptionWrapper:
     """An exception raised in a worker, carried to the main process and raised there with the worker's traceback
     in its message and the original type (RuntimeError when that type cannot be rebuilt from one message)."""
@@ -58,9 +65,7 @@ class ExceptionWrapper:
         self.exc_type = exc_type
         self.message = "".join(traceback.format_exception(exc_type, exc, exc.__traceback__))
         self.where = where
-        try:
-            pickle.dumps(exc_type)  # a type defined where the main process cannot import it
-        except Exception:
+        if not _importable(exc_type):  # a type defined where the main process cannot import it
             self.exc_type = RuntimeError
 
     def reraise(self):
