@@ -367,3 +367,24 @@ def test_workers_after_multithreaded_kernels_do_not_hang(context, tmp_path):
     result = subprocess.run([sys.executable, str(script), context], capture_output=True, text=True, timeout=180,
                             env=env)
     assert result.returncode == 0 and f"ok {context}" in result.stdout, result.stderr[-3000:]
+
+
+class _ModuleLevelError(Exception):
+    pass
+
+
+def test_worker_exception_keeps_a_type_the_main_process_can_find():
+    """A type the main process can look up by module and name keeps its type; one defined inside a function
+    (which cannot cross the pipe) is carried as a RuntimeError."""
+    from axonal.data.worker import ExceptionWrapper
+
+    class LocalError(Exception):
+        pass
+
+    kept = {}
+    for cls in (ValueError, _ModuleLevelError, LocalError):
+        try:
+            raise cls("boom")
+        except cls:
+            kept[cls] = ExceptionWrapper("in worker 0").exc_type
+    assert kept == {ValueError: ValueError, _ModuleLevelError: _ModuleLevelError, LocalError: RuntimeError}
