@@ -93,6 +93,16 @@ OPS = [
     ("batch-norm-eval-1d", lambda x, w, b: F.batch_norm(x, ax.zeros(3, device=x.device) + 0.1,
                                                         ax.ones(3, device=x.device) * 2, w, b, training=False),
      [randn(5, 3), randn(3), randn(3)], [True, True, True]),
+    # Channel arrays of another dtype than the input (a float32 layer fed float64): the kernels read them through
+    # raw pointers as the input's type, so these must take the generic path (the kernels overran the buffers).
+    ("batch-norm-mixed-dtypes", lambda x, w, b: F.batch_norm(x, ax.zeros(3, device=x.device),
+                                                             ax.ones(3, device=x.device), w, b, training=True),
+     [randn(5, 3, dtype=np.float64), randn(3), randn(3)], [True, True, True]),
+    ("batch-norm-eval-mixed-dtypes", lambda x, w, b: F.batch_norm(x, ax.zeros(3, device=x.device) + 0.1,
+                                                                  ax.ones(3, device=x.device), w, b, training=False),
+     [randn(5, 3, dtype=np.float64), randn(3), randn(3)], [True, True, True]),
+    ("batch-norm-strided-input", lambda x, w, b: F.batch_norm(x.transpose(0, 1), None, None, w, b, training=True),
+     [randn(3, 6), randn(3), randn(3)], [True, True, True]),
     ("float64-matmul", lambda a, b: a @ b, [randn(5, 4, dtype=np.float64), randn(4, 3, dtype=np.float64)],
      [True, True]),
 ]

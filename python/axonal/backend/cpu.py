@@ -151,15 +151,19 @@ class CpuBackend(Backend):
 
     # ---- convolution and pooling (C-contiguous NCHW arrays) -----------------------------------------------
     # groups: the channels split into that many independent convolutions (depthwise: groups == C), one kernel call.
+    # The kernels take their arguments by position (reference=False, no preallocated results): a keyword argument
+    # makes pybind11 intern its name on every call, and the churn of CPython's interned-string table made it
+    # rebuild that table (~1 MB) every few thousand steps, a step in the RSS of a long run (tests/test_soak.py).
     def conv2d_forward(self, x, w, b, stride, padding, dilation, relu=False, groups=1):
-        return _C.conv2d_forward(x, w, b, stride, padding, dilation, relu=relu, groups=groups)
+        return _C.conv2d_forward(x, w, b, stride, padding, dilation, False, relu, groups)
 
     def conv2d_backward_input(self, g, w, input_shape, stride, padding, dilation, groups=1):
-        return _C.conv2d_backward_input(g, w, input_shape, stride, padding, dilation, groups=groups)
+        return _C.conv2d_backward_input(g, w, input_shape, stride, padding, dilation, False, None, groups)
 
     def conv2d_backward_weight(self, g, x, weight_shape, with_bias, stride, padding, dilation, groups=1):
         """(grad_weight, grad_bias or None)."""
-        return _C.conv2d_backward_weight(g, x, weight_shape, with_bias, stride, padding, dilation, groups=groups)
+        return _C.conv2d_backward_weight(g, x, weight_shape, with_bias, stride, padding, dilation, False, None, None,
+                                         groups)
 
     def max_pool2d_forward(self, x, kernel, stride, padding):
         """(out, argmax): argmax int32, the flat h * W + w of each window's winner in its input plane."""
@@ -219,7 +223,7 @@ class CpuBackend(Backend):
             generic = super().batch_norm_backward if training else super().batch_norm_backward_eval
             return generic(g, x, out, mean, invstd, gamma, relu)
         return _C.batch_norm_backward(_kernel_copy(g), _kernel_copy(x), _kernel_copy(mean), _kernel_copy(invstd),
-                                      _opt_copy(gamma), training, out=_kernel_copy(out) if relu else None)
+                                      _opt_copy(gamma), training, _kernel_copy(out) if relu else None)
 
     # ---- optimizer updates (in place) ---------------------------------------------------------------------
     def fused_update_ready(self, p, g, *state):

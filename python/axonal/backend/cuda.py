@@ -210,7 +210,16 @@ class CudaBackend(Backend):
         N, C = x.shape[0], x.shape[1]
         return N, C, x.size // max(N * C, 1)
 
+    def _bn_kernel_takes(self, x, *channel_arrays):
+        """Whether the kernels can take these arrays: they read every channel array through a raw pointer as x's
+        type, so a float32 weight beside a float64 input (or a strided running stat, written in place) goes to the
+        generic path instead of past the end of its buffer."""
+        return (x.dtype.char in "fd" and x.size > 0
+                and all(a is None or (a.dtype == x.dtype and a.flags.c_contiguous) for a in channel_arrays))
+
     def batch_norm_train(self, x, gamma, beta, running_mean, running_var, eps, momentum, relu):
+        if not self._bn_kernel_takes(x, gamma, beta, running_mean, running_var):
+            return super().batch_norm_train(x, gamma, beta, running_mean, running_var, eps, momentum, relu)
         xp = self.xp
         x = xp.ascontiguousarray(x)
         N, C, HW = self._bn_sizes(x)
@@ -223,6 +232,8 @@ class CudaBackend(Backend):
         return out, mean, invstd
 
     def batch_norm_eval(self, x, gamma, beta, running_mean, running_var, eps, relu):
+        if not self._bn_kernel_takes(x, gamma, beta, running_mean, running_var):
+            return super().batch_norm_eval(x, gamma, beta, running_mean, running_var, eps, relu)
         xp = self.xp
         x = xp.ascontiguousarray(x)
         N, C, HW = self._bn_sizes(x)
@@ -234,8 +245,13 @@ class CudaBackend(Backend):
         return out
 
     def batch_norm_backward(self, g, x, out, mean, invstd, gamma, relu):
+        if not (g.dtype == x.dtype and self._bn_kernel_takes(x, mean, invstd, gamma)
+                and (out is None or out.dtype == x.dtype)):
+            return super().batch_norm_backward(g, x, out, mean, invstd, gamma, relu)
         xp = self.xp
         g = xp.ascontiguousarray(g)
+        x = xp.ascontiguousarray(x)
+        out = None if out is None else xp.ascontiguousarray(out)
         N, C, HW = self._bn_sizes(x)
         dx = xp.zeros_like(x)
         dgamma, dbeta = xp.zeros((C,), dtype=x.dtype), xp.zeros((C,), dtype=x.dtype)
