@@ -13,6 +13,14 @@ def torch_twin(name, torch):
             nn.Linear(64 * 7 * 7, 128), nn.ReLU(),
             nn.Linear(128, 10),
         )
+    if name == "cnn_bn":  # axonal.models.fashion_cnn_bn, the demo's network
+        return nn.Sequential(
+            nn.Conv2d(1, 32, 3, padding=1, bias=False), nn.BatchNorm2d(32), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Conv2d(32, 64, 3, padding=1, bias=False), nn.BatchNorm2d(64), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Flatten(),
+            nn.Linear(64 * 7 * 7, 128), nn.BatchNorm1d(128), nn.ReLU(),
+            nn.Linear(128, 10),
+        )
     if name == "mlp":
         return nn.Sequential(
             nn.Flatten(),
