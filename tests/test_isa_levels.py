@@ -20,6 +20,7 @@ KERNEL_TESTS = [
     "tests/test_pool_kernels.py",
     "tests/test_activation_kernels.py",
     "tests/test_optim_kernels.py",
+    "tests/test_rnn_kernels.py",
 ]
 LEVELS = ["generic", "avx2", "avx512"]
 

@@ -145,9 +145,11 @@ def test_thread_count_does_not_change_results(mode, reverse):
     row's arithmetic is the same whoever runs it, so the results agree with the 1-thread ones to rounding."""
     padded = make_case(mode, [64] * 5, 65, np.float32)
     packed = make_case(mode, [64, 60, 31, 31, 9, 2], 65, np.float32, seed=1)
+    # 4 x 100 = 400 gate columns: the backward's product over them (K = GH) runs in two k-chunks of the packed W_hh.
+    wide = make_case(mode, [16] * 3, 100, np.float32, seed=2)
     before = ax.get_num_threads()
     try:
-        for case in (padded, packed):
+        for case in (padded, packed, wide):
             results = []
             for threads in (1, 2, 3):
                 ax.set_num_threads(threads)

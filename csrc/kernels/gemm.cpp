@@ -180,6 +180,44 @@ void gemm_with_packed_a(int64_t M, int64_t N, int64_t K, T alpha, const T* packe
 }
 
 template <typename T>
+int64_t gemm_packed_b_size(int64_t K, int64_t N) {
+    if (K <= 0 || N <= 0) return 1;
+    const Isa level = isa_level();
+    if (level == Isa::avx512) return gemm_avx512_packed_b_size(T(0), K, N);
+    if (level == Isa::avx2) return gemm_avx2_packed_b_size(T(0), K, N);
+    return GemmDriver<PortableFor<T>>::packed_b_size(K, N);
+}
+
+template <typename T>
+void gemm_pack_b(bool transB, int64_t K, int64_t N, const T* B, int64_t ldb, T* packed) {
+    if (K <= 0 || N <= 0) return;
+    const Isa level = isa_level();
+    if (level == Isa::avx512)
+        gemm_avx512_pack_b(transB, B, ldb, K, N, packed);
+    else if (level == Isa::avx2)
+        gemm_avx2_pack_b(transB, B, ldb, K, N, packed);
+    else
+        GemmDriver<PortableFor<T>>::pack_b_all(transB, B, ldb, K, N, packed);
+}
+
+template <typename T>
+void gemm_with_packed_b(int64_t M, int64_t N, int64_t K, T alpha, const T* A, int64_t lda, const T* packed, T beta,
+                        T* C, int64_t ldc) {
+    if (M <= 0 || N <= 0) return;
+    if (K <= 0 || alpha == T(0)) {
+        scale_c(M, N, beta, C, ldc);
+        return;
+    }
+    const Isa level = isa_level();
+    if (level == Isa::avx512)
+        gemm_avx512_with_packed_b(M, N, K, alpha, A, lda, packed, beta, C, ldc);
+    else if (level == Isa::avx2)
+        gemm_avx2_with_packed_b(M, N, K, alpha, A, lda, packed, beta, C, ldc);
+    else
+        GemmDriver<PortableFor<T>>::run_packed_b(M, N, K, alpha, A, lda, packed, beta, C, ldc);
+}
+
+template <typename T>
 void gemm_batched(bool transA, bool transB, int64_t batch, int64_t M, int64_t N, int64_t K, T alpha, const T* A,
                   int64_t strideA, int64_t lda, const T* B, int64_t strideB, int64_t ldb, T beta, T* C,
                   int64_t strideC, int64_t ldc) {
@@ -210,7 +248,10 @@ void gemm_batched(bool transA, bool transB, int64_t batch, int64_t M, int64_t N,
     template int64_t gemm_packed_a_size<T>(int64_t, int64_t);                                                     \
     template void gemm_pack_a<T>(bool, int64_t, int64_t, const T*, int64_t, T*);                                 \
     template void gemm_with_packed_a<T>(int64_t, int64_t, int64_t, T, const T*, bool, const T*, int64_t, T, T*,   \
-                                        int64_t);
+                                        int64_t);                                                                 \
+    template int64_t gemm_packed_b_size<T>(int64_t, int64_t);                                                     \
+    template void gemm_pack_b<T>(bool, int64_t, int64_t, const T*, int64_t, T*);                                 \
+    template void gemm_with_packed_b<T>(int64_t, int64_t, int64_t, T, const T*, int64_t, const T*, T, T*, int64_t);
 AXONAL_GEMM_INSTANTIATE(float)
 AXONAL_GEMM_INSTANTIATE(double)
 #undef AXONAL_GEMM_INSTANTIATE

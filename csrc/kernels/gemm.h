@@ -37,6 +37,19 @@ template <typename T>
 void gemm_with_packed_a(int64_t M, int64_t N, int64_t K, T alpha, const T* packed, bool transB, const T* B,
                         int64_t ldb, T beta, T* C, int64_t ldc);
 
+// A right operand packed once and reused for many products on the calling thread (a recurrent layer's W_hh
+// at every time step): gemm_pack_b() writes op(B) (K x N) into `packed`, which must hold
+// gemm_packed_b_size<T>(K, N) elements and be 64-byte aligned; gemm_with_packed_b() then computes
+// C (M x N) = alpha * A @ op(B) + beta * C like gemm() with A (M x K, row-major, lda >= K) read in place,
+// serially, with no packing. Same-process layout, as for packed A.
+template <typename T>
+int64_t gemm_packed_b_size(int64_t K, int64_t N);
+template <typename T>
+void gemm_pack_b(bool transB, int64_t K, int64_t N, const T* B, int64_t ldb, T* packed);
+template <typename T>
+void gemm_with_packed_b(int64_t M, int64_t N, int64_t K, T alpha, const T* A, int64_t lda, const T* packed, T beta,
+                        T* C, int64_t ldc);
+
 // "avx512", "avx2" or "generic": the kernels gemm() uses in this process (isa_level()).
 const char* gemm_kernel_name();
 // The register tile (rows x columns of C per micro-kernel call) of those kernels, float32 or float64.

@@ -22,4 +22,14 @@ void gemm_avx2_with_packed_a(int64_t M, int64_t N, int64_t K, float alpha, const
 void gemm_avx2_with_packed_a(int64_t M, int64_t N, int64_t K, double alpha, const double* Ap, bool transB,
                              const double* B, int64_t ldb, double beta, double* C, int64_t ldc);
 
+// The pre-packed-B entry points of gemm.h (gemm_packed_b_size, gemm_pack_b, gemm_with_packed_b).
+int64_t gemm_avx2_packed_b_size(float, int64_t K, int64_t N);
+int64_t gemm_avx2_packed_b_size(double, int64_t K, int64_t N);
+void gemm_avx2_pack_b(bool transB, const float* B, int64_t ldb, int64_t K, int64_t N, float* out);
+void gemm_avx2_pack_b(bool transB, const double* B, int64_t ldb, int64_t K, int64_t N, double* out);
+void gemm_avx2_with_packed_b(int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda,
+                             const float* Bp, float beta, float* C, int64_t ldc);
+void gemm_avx2_with_packed_b(int64_t M, int64_t N, int64_t K, double alpha, const double* A, int64_t lda,
+                             const double* Bp, double beta, double* C, int64_t ldc);
+
 }  // namespace axonal

@@ -308,6 +308,41 @@ struct GemmDriver {
         }
     }
 
+    // ---- B packed once, used for many products (a recurrent layer's W_hh at every time step) ----
+    // Layout: k-chunks of k_step(K) one after the other, each holding ceil(N/NR) slivers of kc x NR
+    // (chunk c starts at c * Np * KS), the slivers as pack_b writes them.
+    static int64_t packed_b_size(int64_t K, int64_t N) {
+        const int64_t KS = k_step(K);
+        return ceil_div(N, NR) * NR * KS * ceil_div(K, KS) + 16;
+    }
+
+    static void pack_b_all(bool tb, const T* B, int64_t ldb, int64_t K, int64_t N, T* out) {
+        const int64_t KS = k_step(K), Np = ceil_div(N, NR) * NR;
+        for (int64_t c = 0, pc = 0; pc < K; ++c, pc += KS)
+            Ks::pack_b(tb, B, ldb, pc, 0, std::min(KS, K - pc), N, out + c * Np * KS);
+    }
+
+    // C = alpha * A @ B + beta * C on the calling thread, B from pack_b_all, A (M x K, rows lda apart) read in
+    // place. Each B sliver stays in L1 while every MR-row tile of A meets it; nothing is packed per call, which
+    // is the point when M is small and the same B is used again and again (per step M = a thread's share of the
+    // batch, 32 rows, against a 1 MB W_hh: packing it every step cost as much as the product).
+    static void run_packed_b(int64_t M, int64_t N, int64_t K, T alpha, const T* A, int64_t lda, const T* Bp, T beta,
+                             T* C, int64_t ldc) {
+        const int64_t KS = k_step(K), Np = ceil_div(N, NR) * NR;
+        for (int64_t c = 0, pc = 0; pc < K; ++c, pc += KS) {
+            const int64_t kc = std::min(KS, K - pc);
+            const T b_eff = pc == 0 ? beta : T(1);
+            const T* bc = Bp + c * Np * KS;
+            for (int64_t j0 = 0; j0 < N; j0 += NR) {
+                const int64_t nr = std::min<int64_t>(NR, N - j0);
+                const T* bs = bc + (j0 / NR) * kc * NR;
+                for (int64_t i0 = 0; i0 < M; i0 += MR)
+                    Ks::template kernel<A_ROWS, B_PACKED>(kc, A + i0 * lda + pc, lda, bs, NR, C + i0 * ldc + j0, ldc,
+                                                          std::min<int64_t>(MR, M - i0), nr, alpha, b_eff);
+            }
+        }
+    }
+
     // C (M x N) = alpha * A @ op(B) + beta * C on the calling thread, with A supplied sliver by sliver:
     // gather_a(pc, i0, kc, mr, out) writes the kc x MR sliver of A for rows [i0, i0 + mr) and k-range
     // [pc, pc + kc), zero-padded to MR rows. op(B) is packed whole once per k-chunk, so N must be small

@@ -1,4 +1,5 @@
-// Fast recurrent kernels (contract in recurrent.h): per step one gemm() for the hidden part, W_hh h into a small
+// Fast recurrent kernels (contract in recurrent.h): W_hh packed once per call (PackedWeight), per step one
+// gemm_with_packed_b() for the hidden part, W_hh h into a small
 // per-step buffer, then one fused pass over the gates that adds the input projection, the bias and W_hh h
 // (recurrent_rows_impl.h; the AVX2/FMA build of it for float when the CPU has it).
 // Backward runs the steps in reverse with one gemm() per step for d h_{t-1} and finishes with one gemm() for
@@ -12,6 +13,7 @@
 // to split runs on one thread with the GEMM's own threading.
 #include <cstdlib>
 #include <cstring>
+#include <new>
 #include <vector>
 
 #include "kernels/gemm.h"
@@ -85,6 +87,23 @@ void add_column_sums(T* out, const T* a, int64_t n, int64_t m, int64_t lda) {
     });
 }
 
+// W_hh packed once per call for gemm_with_packed_b (64-byte aligned, as the packed slivers must be): every step's
+// hidden product reuses it, where gemm() would pack (and, forward, transpose) the whole matrix again each step:
+// for a 1 MB W_hh (H = 256) against a thread's 32 rows that packing cost about as much as the product.
+template <typename T>
+struct PackedWeight {
+    T* data = nullptr;
+    PackedWeight(bool trans, int64_t K, int64_t N, const T* w, int64_t ldw) {
+        const size_t bytes = (size_t(gemm_packed_b_size<T>(K, N)) * sizeof(T) + 63) / 64 * 64;
+        data = static_cast<T*>(std::aligned_alloc(64, bytes));
+        if (!data) throw std::bad_alloc();
+        gemm_pack_b<T>(trans, K, N, w, ldw, data);
+    }
+    ~PackedWeight() { std::free(data); }
+    PackedWeight(const PackedWeight&) = delete;
+    PackedWeight& operator=(const PackedWeight&) = delete;
+};
+
 // How many threads share the batch: each needs kMinRows rows and enough work per step to pay for itself.
 int team_size(int64_t B, int64_t GH, int64_t H) {
     const int64_t kMinRows = 4, kMinWorkPerThread = 64 * 64 * 64;  // multiply-adds per step, as the GEMM's own
@@ -148,6 +167,10 @@ void rnn_sequence_forward(int mode, T* gates, T* out, T* h_n, T* c_n, T* saved, 
     // against 1.9x for the GRU, which already had this buffer.)
     std::vector<T> y(size_t(B * GH));
     const int nt = team_size(B, GH, H);
+    // y = h W_hh^T: W_hh^T (H x GH) packed once, then one serial product per thread and step. A batch too small
+    // to split (nt == 1 with more threads available) keeps gemm() and its own threading instead.
+    const bool packed = nt > 1 || get_num_threads() == 1;
+    const PackedWeight<T> w_t(true, packed ? H : 0, GH, w_hh, H);
     parallel_team(nt, [&](int tid, int nthr) {
         const std::vector<int64_t> bounds = row_blocks(batch_sizes, steps, B, nthr);
         const int64_t lo = bounds[size_t(tid)], hi = bounds[size_t(tid) + 1];
@@ -158,6 +181,8 @@ void rnn_sequence_forward(int mode, T* gates, T* out, T* h_n, T* c_n, T* saved, 
             T* g = gates + row0 * GH;
             if (s == 0 && !h0)
                 std::memset(y.data() + lo * GH, 0, sizeof(T) * size_t((end - lo) * GH));
+            else if (packed)
+                gemm_with_packed_b<T>(end - lo, GH, H, T(1), h + lo * H, H, w_t.data, T(0), y.data() + lo * GH, GH);
             else
                 gemm<T>(false, true, end - lo, GH, H, T(1), h + lo * H, H, w_hh, H, T(0), y.data() + lo * GH, GH);
             const RnnStepForward<T> step{mode, g, b_x, y.data(), b_hh, h, c_n, out + row0 * H,
@@ -197,6 +222,8 @@ void rnn_sequence_backward(int mode, T* dgates, T* dw_hh, T* db_hh, T* dh0, T* d
     std::vector<T> dy_gru(mode == RNN_GRU ? size_t(N * GH) : 0);
     T* dy = mode == RNN_GRU ? dy_gru.data() : dgates;  // gradient of the hidden products W_hh h (+ b_hh)
     const int nt = team_size(B, GH, H);
+    const bool packed = nt > 1 || get_num_threads() == 1;  // W_hh (GH x H) packed once, as in the forward
+    const PackedWeight<T> w_p(false, packed ? GH : 0, H, w_hh, H);
     parallel_team(nt, [&](int tid, int nthr) {
         const std::vector<int64_t> bounds = row_blocks(batch_sizes, steps, B, nthr);
         const int64_t lo = bounds[size_t(tid)], hi = bounds[size_t(tid) + 1];
@@ -213,9 +240,11 @@ void rnn_sequence_backward(int mode, T* dgates, T* dw_hh, T* db_hh, T* dh0, T* d
                 parallel_for(end - lo, row_cost(mode, H), [&](int64_t a, int64_t b) { run_backward_rows(step, lo + a, lo + b); });
             // d h_{t-1} = (GRU: d h * z, left in dh by the pass +) dhh_t @ W_hh; the other cells have no direct
             // path, so beta = 0 overwrites what the pass read.
-            if (s > 0 || need_dh0)
-                gemm<T>(false, false, end - lo, H, GH, T(1), dy + (row0 + lo) * GH, GH, w_hh, H,
-                        mode == RNN_GRU ? T(1) : T(0), dh + lo * H, H);
+            const T beta = mode == RNN_GRU ? T(1) : T(0);
+            if ((s > 0 || need_dh0) && packed)
+                gemm_with_packed_b<T>(end - lo, H, GH, T(1), dy + (row0 + lo) * GH, GH, w_p.data, beta, dh + lo * H, H);
+            else if (s > 0 || need_dh0)
+                gemm<T>(false, false, end - lo, H, GH, T(1), dy + (row0 + lo) * GH, GH, w_hh, H, beta, dh + lo * H, H);
         }
     });
     // d W_hh += dhh^T @ h_prev over all rows (h_prev is the first H columns of saved); with zero_h0 the first
