@@ -1,7 +1,7 @@
 // Fast recurrent kernels (contract in recurrent.h): W_hh packed once per call (PackedWeight), per step one
 // gemm_with_packed_b() for the hidden part, W_hh h into a small
 // per-step buffer, then one fused pass over the gates that adds the input projection, the bias and W_hh h
-// (recurrent_rows_impl.h; the AVX2/FMA build of it for float when the CPU has it).
+// (recurrent_rows_impl.h; for float its AVX-512 or AVX2/FMA build, the widest the process's level allows).
 // Backward runs the steps in reverse with one gemm() per step for d h_{t-1} and finishes with one gemm() for
 // d W_hh over all N rows, so there is no per-step weight-gradient product and no O(T^2) work.
 //
@@ -56,8 +56,19 @@ bool avx2_rows_enabled() {
 #endif
 }
 
+// The widest build of the float passes this process may run: AVX-512 where the tree has its level and it is on.
+bool avx512_rows_enabled() {
+#ifdef AXONAL_RNN_ISA_LEVEL
+    return avx512_enabled();
+#else
+    return false;
+#endif
+}
+
 void run_forward_rows(const RnnStepForward<float>& s, int64_t lo, int64_t hi) {
-    if (avx2_rows_enabled())
+    if (avx512_rows_enabled())
+        rnn_forward_rows_avx512(s, lo, hi);
+    else if (avx2_rows_enabled())
         rnn_forward_rows_avx2(s, lo, hi);
     else
         forward_rows<float>(s, lo, hi);
@@ -65,7 +76,9 @@ void run_forward_rows(const RnnStepForward<float>& s, int64_t lo, int64_t hi) {
 void run_forward_rows(const RnnStepForward<double>& s, int64_t lo, int64_t hi) { forward_rows<double>(s, lo, hi); }
 
 void run_backward_rows(const RnnStepBackward<float>& s, int64_t lo, int64_t hi) {
-    if (avx2_rows_enabled())
+    if (avx512_rows_enabled())
+        rnn_backward_rows_avx512(s, lo, hi);
+    else if (avx2_rows_enabled())
         rnn_backward_rows_avx2(s, lo, hi);
     else
         backward_rows<float>(s, lo, hi);

@@ -45,5 +45,8 @@ struct RnnStepBackward {
 // AVX2/FMA builds of the float passes; call only when cpu_has_avx2_fma() (gemm_blocking.h) is true.
 void rnn_forward_rows_avx2(const RnnStepForward<float>& s, int64_t lo, int64_t hi);
 void rnn_backward_rows_avx2(const RnnStepBackward<float>& s, int64_t lo, int64_t hi);
+// AVX-512 builds (recurrent_avx512.cpp); call only when avx512_enabled() (cpu_isa.h) is true.
+void rnn_forward_rows_avx512(const RnnStepForward<float>& s, int64_t lo, int64_t hi);
+void rnn_backward_rows_avx512(const RnnStepBackward<float>& s, int64_t lo, int64_t hi);
 
 }  // namespace axonal
