@@ -29,10 +29,11 @@ try:  # the installed axonal, else the source tree's (built in place by scripts/
 except ImportError:
     sys.path.insert(0, os.path.join(HERE, "..", "python"))
 
-import axonal as ax  # noqa: E402
-import axonal.nn.functional as F  # noqa: E402
 from conv_cases import import_torch  # noqa: E402
 from model_twins import copy_weights, torch_twin  # noqa: E402
+
+import axonal as ax  # noqa: E402
+import axonal.nn.functional as F  # noqa: E402
 
 BATCH, PEAK_LR, SMOOTHING = 64, 4e-3, 0.1
 SETTLE_S = 1.0

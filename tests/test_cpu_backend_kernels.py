@@ -175,10 +175,11 @@ def test_adaptive_avg_pool2d_on_every_device(device):
 # ---- the CPU path calls the C++ kernels ------------------------------------------------------------------
 @pytest.fixture
 def spy(monkeypatch):
-    """spy(name): wraps axonal._C.<name>, counting its calls; returns the list of calls."""
+    """spy(name): wraps axonal._C.<name>, counting its calls; returns the list of calls, each as
+    inspect.signature(...).bind would see it: (positional args, keyword args)."""
     def wrap(name):
         calls, real = [], getattr(_C, name)
-        monkeypatch.setattr(_C, name, lambda *a, **k: calls.append(k) or real(*a, **k))
+        monkeypatch.setattr(_C, name, lambda *a, **k: calls.append((a, k)) or real(*a, **k))
         return calls
     return wrap
 
@@ -197,7 +198,8 @@ def test_cpu_grouped_conv_calls_the_kernels_once_with_groups(spy):
     calls = [spy(n) for n in ("conv2d_forward", "conv2d_backward_input", "conv2d_backward_weight")]
     F.conv2d(ax.randn(2, 4, 6, 6, requires_grad=True), ax.randn(8, 1, 3, 3, requires_grad=True), groups=4).sum() \
         .backward()
-    assert [[c.get("groups") for c in cs] for cs in calls] == [[4], [4], [4]]
+    # groups is the kernels' last parameter (the backend passes every argument by position).
+    assert [[k.get("groups", a[-1]) for a, k in cs] for cs in calls] == [[4], [4], [4]]
 
 
 def test_cpu_add_relu_and_adaptive_pool_call_the_kernels(spy):
