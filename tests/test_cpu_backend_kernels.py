@@ -176,7 +176,7 @@ def test_adaptive_avg_pool2d_on_every_device(device):
 @pytest.fixture
 def spy(monkeypatch):
     """spy(name): wraps axonal._C.<name>, counting its calls; returns the list of calls, each as
-    inspect.signature(...).bind would see it: (positional args, keyword args)."""
+    (positional arguments, keyword arguments)."""
     def wrap(name):
         calls, real = [], getattr(_C, name)
         monkeypatch.setattr(_C, name, lambda *a, **k: calls.append((a, k)) or real(*a, **k))
