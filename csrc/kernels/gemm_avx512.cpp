@@ -37,20 +37,24 @@ void gemm_avx512_with_packed_a(int64_t M, int64_t N, int64_t K, double alpha, co
     GemmDriver<Avx512F64>::run_packed_a(M, N, K, alpha, Ap, tb, B, ldb, beta, C, ldc);
 }
 
-int64_t gemm_avx512_packed_b_size(float, int64_t K, int64_t N) { return GemmDriver<Avx512F32>::packed_b_size(K, N); }
+int64_t gemm_avx512_packed_b_size(float, int64_t K, int64_t N) {
+    return GemmDriver<Avx512F32>::packed_b_size(K, N);
+}
 void gemm_avx512_pack_b(bool tb, const float* B, int64_t ldb, int64_t K, int64_t N, float* out) {
     GemmDriver<Avx512F32>::pack_b_all(tb, B, ldb, K, N, out);
 }
-void gemm_avx512_with_packed_b(int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda, const float* Bp,
-                             float beta, float* C, int64_t ldc) {
+void gemm_avx512_with_packed_b(int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda,
+                               const float* Bp, float beta, float* C, int64_t ldc) {
     GemmDriver<Avx512F32>::run_packed_b(M, N, K, alpha, A, lda, Bp, beta, C, ldc);
 }
-int64_t gemm_avx512_packed_b_size(double, int64_t K, int64_t N) { return GemmDriver<Avx512F64>::packed_b_size(K, N); }
+int64_t gemm_avx512_packed_b_size(double, int64_t K, int64_t N) {
+    return GemmDriver<Avx512F64>::packed_b_size(K, N);
+}
 void gemm_avx512_pack_b(bool tb, const double* B, int64_t ldb, int64_t K, int64_t N, double* out) {
     GemmDriver<Avx512F64>::pack_b_all(tb, B, ldb, K, N, out);
 }
-void gemm_avx512_with_packed_b(int64_t M, int64_t N, int64_t K, double alpha, const double* A, int64_t lda, const double* Bp,
-                             double beta, double* C, int64_t ldc) {
+void gemm_avx512_with_packed_b(int64_t M, int64_t N, int64_t K, double alpha, const double* A, int64_t lda,
+                               const double* Bp, double beta, double* C, int64_t ldc) {
     GemmDriver<Avx512F64>::run_packed_b(M, N, K, alpha, A, lda, Bp, beta, C, ldc);
 }
 
@@ -83,12 +87,14 @@ void gemm_avx512_with_packed_a(int64_t, int64_t, int64_t, double, const double*,
 }
 int64_t gemm_avx512_packed_b_size(float, int64_t, int64_t) { std::abort(); }
 void gemm_avx512_pack_b(bool, const float*, int64_t, int64_t, int64_t, float*) { std::abort(); }
-void gemm_avx512_with_packed_b(int64_t, int64_t, int64_t, float, const float*, int64_t, const float*, float, float*, int64_t) {
+void gemm_avx512_with_packed_b(int64_t, int64_t, int64_t, float, const float*, int64_t, const float*, float, float*,
+                               int64_t) {
     std::abort();
 }
 int64_t gemm_avx512_packed_b_size(double, int64_t, int64_t) { std::abort(); }
 void gemm_avx512_pack_b(bool, const double*, int64_t, int64_t, int64_t, double*) { std::abort(); }
-void gemm_avx512_with_packed_b(int64_t, int64_t, int64_t, double, const double*, int64_t, const double*, double, double*, int64_t) {
+void gemm_avx512_with_packed_b(int64_t, int64_t, int64_t, double, const double*, int64_t, const double*, double,
+                               double*, int64_t) {
     std::abort();
 }
 }  // namespace axonal
