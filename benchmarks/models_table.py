@@ -5,14 +5,15 @@
 
 Cases (every one a model of axonal.models against its torch twin from model_twins.py, loaded with the same
 initial weights, fed the same batches in the same order, with the same optimizer settings):
-  demo_cnn        fashion_cnn + Adam(lr=2e-3), batch 64 of 1x28x28 (the demo's recipe)
+  demo_cnn        fashion_cnn + Adam(lr=2e-3), batch 64 of 1x28x28 (the demo's first recipe; the demo now trains
+                  fashion_cnn_bn under a one-cycle schedule: benchmarks/demo_recipe_table.py times that, whole)
   mlp             fashion_mlp + SGD(lr=0.05, momentum=0.9), batch 64 (conv_cases.STEPS['mlp'])
   resnet8         resnet8 + SGD(lr=0.05, momentum=0.9), batch 64 of 3x32x32
   lenet5          lenet5 (tanh, avg-pool) + SGD(lr=0.05, momentum=0.9), batch 64 of 1x28x28
   mlp_bn          mlp_bn (784-512-256-10, BatchNorm1d, Dropout 0.2) + Adam(lr=1e-3), batch 128
   demo_cnn_infer  fashion_cnn forward at batch 256 in eval mode: axonal under no_grad, torch under inference_mode
-  demo_epoch      one Fashion-MNIST epoch of the demo recipe (train_cnn in axonal/demo.py: fashion_cnn, Adam 2e-3,
-                  batch 64, standardized images), both libraries taking their batches from one shuffled index
+  demo_epoch      one Fashion-MNIST epoch of the demo's first recipe (fashion_cnn, Adam 2e-3, batch 64,
+                  standardized images), both libraries taking their batches from one shuffled index
                   order, the loss read back every step as fit() does; timed as a whole (seconds per epoch). The
                   full set when it is on disk, else the embedded sample (the table says which).
 A training step is forward, cross-entropy, backward, optimizer step, zero_grad (conv_cases.axonal_step /
