@@ -8,7 +8,8 @@ and stepped every batch, cross-entropy with label smoothing 0.1, on standardized
 it is on disk, else the embedded sample). Both libraries take the same batches: one NumPy permutation per epoch,
 gathered with NumPy the same way, so data handling costs the same on both sides. The timed part is the training
 epochs (forward, loss, backward, optimizer and scheduler steps); the test accuracy is measured after them, in eval
-mode, at batch 1000. With --repeats > 1 the libraries alternate which goes first.
+mode under no_grad, at batch 1000. One function (train_and_test) trains both: the two APIs agree on every name it
+uses. With --repeats > 1 the libraries alternate which goes first.
 
 The ratio torch/axonal (> 1: axonal faster) is the same-run figure for issue 15's "PyTorch's time and accuracy
 for the same recipe and batches"; the accuracies differ only by float rounding (both start from the same
@@ -33,7 +34,6 @@ from conv_cases import import_torch  # noqa: E402
 from model_twins import copy_weights, torch_twin  # noqa: E402
 
 import axonal as ax  # noqa: E402
-import axonal.nn.functional as F  # noqa: E402
 
 BATCH, PEAK_LR, SMOOTHING = 64, 4e-3, 0.1
 SETTLE_S = 1.0
@@ -63,16 +63,18 @@ def epoch_batches(n, epochs, seed=0):
     return out
 
 
-def run_axonal(model, train, test, plan):
+def train_and_test(lib, model, train, test, plan):
+    """Trains ``model`` with the recipe on ``plan``'s batches and tests it, with ``lib`` axonal or torch (their APIs
+    agree on every name used here). Returns (training seconds, test accuracy, the last batch's loss)."""
     images, labels = train
-    opt = ax.optim.Adam(model.parameters(), lr=PEAK_LR)
-    sched = ax.optim.lr_scheduler.OneCycleLR(opt, max_lr=PEAK_LR, total_steps=sum(len(e) for e in plan))
+    opt = lib.optim.Adam(model.parameters(), lr=PEAK_LR)
+    sched = lib.optim.lr_scheduler.OneCycleLR(opt, max_lr=PEAK_LR, total_steps=sum(len(e) for e in plan))
     model.train()
     start = time.perf_counter()
     for batches in plan:
         for b in batches:
-            loss = F.cross_entropy(model(ax.from_numpy(images[b])), ax.from_numpy(labels[b]),
-                                   label_smoothing=SMOOTHING)
+            loss = lib.nn.functional.cross_entropy(model(lib.from_numpy(images[b])), lib.from_numpy(labels[b]),
+                                                   label_smoothing=SMOOTHING)
             opt.zero_grad()
             loss.backward()
             opt.step()
@@ -80,33 +82,9 @@ def run_axonal(model, train, test, plan):
     seconds = time.perf_counter() - start
     model.eval()
     correct = 0
-    with ax.no_grad():
+    with lib.no_grad():
         for i in range(0, len(test[0]), 1000):
-            pred = model(ax.from_numpy(test[0][i:i + 1000])).numpy().argmax(1)
-            correct += int((pred == test[1][i:i + 1000]).sum())
-    return seconds, correct / len(test[0]), float(loss.item())
-
-
-def run_torch(torch, model, train, test, plan):
-    images, labels = train
-    opt = torch.optim.Adam(model.parameters(), lr=PEAK_LR)
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=PEAK_LR, total_steps=sum(len(e) for e in plan))
-    model.train()
-    start = time.perf_counter()
-    for batches in plan:
-        for b in batches:
-            loss = torch.nn.functional.cross_entropy(model(torch.from_numpy(images[b])),
-                                                     torch.from_numpy(labels[b]), label_smoothing=SMOOTHING)
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            sched.step()
-    seconds = time.perf_counter() - start
-    model.eval()
-    correct = 0
-    with torch.inference_mode():
-        for i in range(0, len(test[0]), 1000):
-            pred = model(torch.from_numpy(test[0][i:i + 1000])).numpy().argmax(1)
+            pred = model(lib.from_numpy(test[0][i:i + 1000])).numpy().argmax(1)
             correct += int((pred == test[1][i:i + 1000]).sum())
     return seconds, correct / len(test[0]), float(loss.item())
 
@@ -136,8 +114,8 @@ def main(argv=None):
         ax.manual_seed(r)
         model = ax.models.fashion_cnn_bn()
         twin = copy_weights(model, torch_twin("cnn_bn", torch), torch)
-        runs = [("axonal", lambda: run_axonal(model, train, test, plan)),
-                ("torch", lambda: run_torch(torch, twin, train, test, plan))]
+        runs = [("axonal", lambda: train_and_test(ax, model, train, test, plan)),
+                ("torch", lambda: train_and_test(torch, twin, train, test, plan))]
         for name, run in (runs if r % 2 == 0 else runs[::-1]):
             time.sleep(SETTLE_S)
             seconds, acc, last_loss = run()

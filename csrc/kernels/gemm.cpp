@@ -1,16 +1,16 @@
-// GEMM entry points: the naive reference, the trivial cases, and the choice between the AVX-512 driver
-// (gemm_avx512.cpp), the AVX2 one (gemm_avx2.cpp) and the portable one (this file) by isa_level(); all
-// are gemm_driver.h's GemmDriver, built with different flags. See gemm_driver.h for the blocking and threading, gemm_blocking.h for the sizes.
+// GEMM entry points: the naive reference, the trivial cases, and the choice by isa_level() between the levels'
+// GemmAt (gemm_level.h): AVX-512 (gemm_avx512.cpp), AVX2 (gemm_avx2.cpp) and the portable kernels (here). All are
+// gemm_driver.h's GemmDriver built with different flags; see gemm_driver.h for the blocking and threading,
+// gemm_blocking.h for the sizes.
 #include "kernels/gemm.h"
 
 #include <cstdlib>
 #include <cstring>
 #include <type_traits>
 
-#include "kernels/gemm_avx2.h"
-#include "kernels/gemm_avx512.h"
 #include "kernels/gemm_blocking.h"
 #include "kernels/gemm_driver.h"
+#include "kernels/gemm_level_impl.h"
 #include "kernels/parallel.h"
 
 namespace axonal {
@@ -106,6 +106,36 @@ using PortableFor = PortableKernels<
 
 }  // namespace
 
+// The generic level's entry points: gemm_level_impl.h over the portable kernels, compiled with this file's flags.
+template <typename T>
+struct KernelsAt<Isa::generic, T> {
+    using type = PortableFor<T>;
+};
+template struct GemmAt<Isa::generic, float>;
+template struct GemmAt<Isa::generic, double>;
+
+namespace {
+
+// fn(GemmAt<level, T>{}) for the level this process runs. A level whose file was built without it is left out
+// here under the same guards as in cpu_isa.cpp, which then never reports it.
+template <typename T, class Fn>
+auto at_level(Fn&& fn) {
+    switch (isa_level()) {
+#if defined(AXONAL_HAVE_AVX512) && (defined(__x86_64__) || defined(_M_X64))
+        case Isa::avx512:
+            return fn(GemmAt<Isa::avx512, T>{});
+#endif
+#if defined(AXONAL_HAVE_AVX2) && (defined(__x86_64__) || defined(_M_X64))
+        case Isa::avx2:
+            return fn(GemmAt<Isa::avx2, T>{});
+#endif
+        default:
+            return fn(GemmAt<Isa::generic, T>{});
+    }
+}
+
+}  // namespace
+
 const char* gemm_kernel_name() { return isa_name(isa_level()); }
 
 void gemm_tile(bool f64, int* mr, int* nr) {
@@ -124,97 +154,53 @@ void gemm_tile(bool f64, int* mr, int* nr) {
     }
 }
 
+// The entry points of gemm.h: the trivial cases here, the rest on the level this process runs (at_level).
 template <typename T>
 void gemm(bool transA, bool transB, int64_t M, int64_t N, int64_t K, T alpha, const T* A, int64_t lda,
           const T* B, int64_t ldb, T beta, T* C, int64_t ldc) {
     if (M <= 0 || N <= 0) return;
-    if (K <= 0 || alpha == T(0)) {
-        scale_c(M, N, beta, C, ldc);
-        return;
-    }
-    const Isa level = isa_level();
-    if (level == Isa::avx512)
-        gemm_avx512(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
-    else if (level == Isa::avx2)
-        gemm_avx2(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
-    else
-        GemmDriver<PortableFor<T>>::run(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+    if (K <= 0 || alpha == T(0)) return scale_c(M, N, beta, C, ldc);
+    at_level<T>([&](auto at) { at.run(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc); });
 }
 
 template <typename T>
 int64_t gemm_packed_a_size(int64_t M, int64_t K) {
     if (M <= 0 || K <= 0) return 1;
-    const Isa level = isa_level();
-    if (level == Isa::avx512) return gemm_avx512_packed_a_size(T(0), M, K);
-    if (level == Isa::avx2) return gemm_avx2_packed_a_size(T(0), M, K);
-    return GemmDriver<PortableFor<T>>::packed_a_size(M, K);
+    return at_level<T>([&](auto at) { return at.packed_a_size(M, K); });
 }
 
 template <typename T>
 void gemm_pack_a(bool transA, int64_t M, int64_t K, const T* A, int64_t lda, T* packed) {
     if (M <= 0 || K <= 0) return;
-    const Isa level = isa_level();
-    if (level == Isa::avx512)
-        gemm_avx512_pack_a(transA, A, lda, M, K, packed);
-    else if (level == Isa::avx2)
-        gemm_avx2_pack_a(transA, A, lda, M, K, packed);
-    else
-        GemmDriver<PortableFor<T>>::pack_a_all(transA, A, lda, M, K, packed);
+    at_level<T>([&](auto at) { at.pack_a(transA, A, lda, M, K, packed); });
 }
 
 template <typename T>
 void gemm_with_packed_a(int64_t M, int64_t N, int64_t K, T alpha, const T* packed, bool transB, const T* B,
                         int64_t ldb, T beta, T* C, int64_t ldc) {
     if (M <= 0 || N <= 0) return;
-    if (K <= 0 || alpha == T(0)) {
-        scale_c(M, N, beta, C, ldc);
-        return;
-    }
-    const Isa level = isa_level();
-    if (level == Isa::avx512)
-        gemm_avx512_with_packed_a(M, N, K, alpha, packed, transB, B, ldb, beta, C, ldc);
-    else if (level == Isa::avx2)
-        gemm_avx2_with_packed_a(M, N, K, alpha, packed, transB, B, ldb, beta, C, ldc);
-    else
-        GemmDriver<PortableFor<T>>::run_packed_a(M, N, K, alpha, packed, transB, B, ldb, beta, C, ldc);
+    if (K <= 0 || alpha == T(0)) return scale_c(M, N, beta, C, ldc);
+    at_level<T>([&](auto at) { at.with_packed_a(M, N, K, alpha, packed, transB, B, ldb, beta, C, ldc); });
 }
 
 template <typename T>
 int64_t gemm_packed_b_size(int64_t K, int64_t N) {
     if (K <= 0 || N <= 0) return 1;
-    const Isa level = isa_level();
-    if (level == Isa::avx512) return gemm_avx512_packed_b_size(T(0), K, N);
-    if (level == Isa::avx2) return gemm_avx2_packed_b_size(T(0), K, N);
-    return GemmDriver<PortableFor<T>>::packed_b_size(K, N);
+    return at_level<T>([&](auto at) { return at.packed_b_size(K, N); });
 }
 
 template <typename T>
 void gemm_pack_b(bool transB, int64_t K, int64_t N, const T* B, int64_t ldb, T* packed) {
     if (K <= 0 || N <= 0) return;
-    const Isa level = isa_level();
-    if (level == Isa::avx512)
-        gemm_avx512_pack_b(transB, B, ldb, K, N, packed);
-    else if (level == Isa::avx2)
-        gemm_avx2_pack_b(transB, B, ldb, K, N, packed);
-    else
-        GemmDriver<PortableFor<T>>::pack_b_all(transB, B, ldb, K, N, packed);
+    at_level<T>([&](auto at) { at.pack_b(transB, B, ldb, K, N, packed); });
 }
 
 template <typename T>
 void gemm_with_packed_b(int64_t M, int64_t N, int64_t K, T alpha, const T* A, int64_t lda, const T* packed, T beta,
                         T* C, int64_t ldc) {
     if (M <= 0 || N <= 0) return;
-    if (K <= 0 || alpha == T(0)) {
-        scale_c(M, N, beta, C, ldc);
-        return;
-    }
-    const Isa level = isa_level();
-    if (level == Isa::avx512)
-        gemm_avx512_with_packed_b(M, N, K, alpha, A, lda, packed, beta, C, ldc);
-    else if (level == Isa::avx2)
-        gemm_avx2_with_packed_b(M, N, K, alpha, A, lda, packed, beta, C, ldc);
-    else
-        GemmDriver<PortableFor<T>>::run_packed_b(M, N, K, alpha, A, lda, packed, beta, C, ldc);
+    if (K <= 0 || alpha == T(0)) return scale_c(M, N, beta, C, ldc);
+    at_level<T>([&](auto at) { at.with_packed_b(M, N, K, alpha, A, lda, packed, beta, C, ldc); });
 }
 
 template <typename T>
