@@ -35,6 +35,7 @@ SHAPES = sorted(
         (8, 32, 320),  # one AVX-512 tile, one k-chunk
         (660, 97, 640),  # AVX-512: M mode (660 x 320 floats > 800 KiB), 2 k-chunks
         (650, 4130, 320),  # AVX-512: M mode, two NC panels of 4096
+        (520, 70, 300),  # AVX-512 float32, transposed A: M mode on 2+ threads (>= 512 rows), N mode on 1
     }
 )
 TRANS = list(itertools.product([False, True], [False, True]))
@@ -170,7 +171,7 @@ def restore_threads():
 @pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: np.dtype(d).name)
 @pytest.mark.parametrize(
     "shape",
-    [(300, 300, 300), (64, 784, 256), (144, 96, 600), (784, 256, 64), (300, 40, 256), (420, 97, 520), (31, 300, 65)],
+    [(300, 300, 300), (64, 784, 256), (144, 96, 600), (784, 256, 64), (300, 40, 256), (420, 97, 520), (31, 300, 65), (520, 70, 300)],
     ids=shape_id,
 )
 def test_thread_counts_give_identical_results(shape, dtype, restore_threads):

@@ -50,6 +50,14 @@
 //   NC:      4096 = 128 slivers: a 320 x 4096 B panel is 5 MiB of the shared L3.
 //   A_IN_PLACE_BYTES: 800 KiB of the 1 MiB L2 (the AVX2 rule, 400 of 512 KiB, scaled to this L2).
 //   SMALL / MIN_WORK_PER_THREAD: the AVX2 values (the same wake-up and packing costs).
+//   TRANS_A_M_MODE_ROWS: a transposed op(A) (a weight gradient dY^T X) with at least this many rows takes M mode
+//            on more than one thread even where N mode fits: N mode's column split makes each thread stream all
+//            of op(A) in place, down strided columns (row stride = M floats, often a power of two, which folds
+//            the lines onto a few cache sets), where M mode packs each thread's half once. Measured on 2
+//            threads (Intel Xeon with AVX-512, 48 KiB L1d, 2 MiB L2), best of 5 interleaved, GFLOP/s N -> M mode:
+//            512x1792x128 108 -> 132, 512x6400x64 58 -> 80, 784x64x256 138 -> 162, 512^3 142 -> 169; below
+//            512 rows M mode lost (256^3 201 -> 118, 256x784x64 144 -> 126, 128^3 117 -> 86); 1 thread even.
+//            Not measured for the other levels, which keep N mode (the largest value).
 // The portable path (no AVX2) uses a tile the compiler can auto-vectorize with SSE2 / NEON.
 #pragma once
 #include <cstdint>
@@ -68,6 +76,7 @@ struct BlockingAvx2F32 {
     static constexpr int64_t SMALL_WORK = 48 * 48 * 48;
     static constexpr int64_t MIN_WORK_PER_THREAD = 40 * 40 * 40;
     static constexpr int64_t A_IN_PLACE_BYTES = 400 * 1024;
+    static constexpr int64_t TRANS_A_M_MODE_ROWS = INT64_MAX;
 };
 struct BlockingAvx2F64 {
     static constexpr int MR = 6, NR = 8;
@@ -75,6 +84,7 @@ struct BlockingAvx2F64 {
     static constexpr int64_t SMALL_WORK = 40 * 40 * 40;
     static constexpr int64_t MIN_WORK_PER_THREAD = 32 * 32 * 32;
     static constexpr int64_t A_IN_PLACE_BYTES = 400 * 1024;
+    static constexpr int64_t TRANS_A_M_MODE_ROWS = INT64_MAX;
 };
 #ifndef AX512_F32_MC  // overridable (-DAX512_F32_MC=...) only to re-run the measurements above
 #define AX512_F32_MC 192
@@ -87,6 +97,7 @@ struct BlockingAvx512F32 {
     static constexpr int64_t SMALL_WORK = 48 * 48 * 48;
     static constexpr int64_t MIN_WORK_PER_THREAD = 40 * 40 * 40;
     static constexpr int64_t A_IN_PLACE_BYTES = 800 * 1024;
+    static constexpr int64_t TRANS_A_M_MODE_ROWS = 512;
 };
 struct BlockingAvx512F64 {
     static constexpr int MR = 8, NR = 16;
@@ -94,6 +105,7 @@ struct BlockingAvx512F64 {
     static constexpr int64_t SMALL_WORK = 40 * 40 * 40;
     static constexpr int64_t MIN_WORK_PER_THREAD = 32 * 32 * 32;
     static constexpr int64_t A_IN_PLACE_BYTES = 800 * 1024;
+    static constexpr int64_t TRANS_A_M_MODE_ROWS = INT64_MAX;
 };
 struct BlockingGenericF32 {
     static constexpr int MR = 4, NR = 8;
@@ -101,6 +113,7 @@ struct BlockingGenericF32 {
     static constexpr int64_t SMALL_WORK = 32 * 32 * 32;
     static constexpr int64_t MIN_WORK_PER_THREAD = 32 * 32 * 32;
     static constexpr int64_t A_IN_PLACE_BYTES = 400 * 1024;
+    static constexpr int64_t TRANS_A_M_MODE_ROWS = INT64_MAX;
 };
 struct BlockingGenericF64 {
     static constexpr int MR = 4, NR = 4;
@@ -108,6 +121,7 @@ struct BlockingGenericF64 {
     static constexpr int64_t SMALL_WORK = 32 * 32 * 32;
     static constexpr int64_t MIN_WORK_PER_THREAD = 32 * 32 * 32;
     static constexpr int64_t A_IN_PLACE_BYTES = 400 * 1024;
+    static constexpr int64_t TRANS_A_M_MODE_ROWS = INT64_MAX;
 };
 
 }  // namespace axonal

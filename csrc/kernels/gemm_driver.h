@@ -163,7 +163,7 @@ struct GemmDriver {
                     const T* B, int64_t ldb, T beta, T* C, int64_t ldc) {
         if (M * N * K <= Bl::SMALL_WORK) {
             small(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
-        } else if (fits_n_mode(M, K)) {
+        } else if (fits_n_mode(ta, M, K)) {
             n_mode(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
         } else {
             m_mode(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
@@ -204,8 +204,9 @@ struct GemmDriver {
     }
 
     // Whether N mode applies: the rows of op(A) for one k-chunk, read in place, stay in L2 while every
-    // B sliver meets them.
-    static bool fits_n_mode(int64_t M, int64_t K) {
+    // B sliver meets them; a tall transposed op(A) on several threads goes to M mode (TRANS_A_M_MODE_ROWS).
+    static bool fits_n_mode(bool ta, int64_t M, int64_t K) {
+        if (ta && M >= Bl::TRANS_A_M_MODE_ROWS && get_num_threads() > 1) return false;
         return M * std::min(K, k_step(K)) * int64_t(sizeof(T)) <= Bl::A_IN_PLACE_BYTES;
     }
 
